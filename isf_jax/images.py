@@ -1,0 +1,43 @@
+"""Image output helpers: float images in [-1, 1] to uint8, grids, atomic PNG writes."""
+
+from __future__ import annotations
+
+import math
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+
+def to_uint8(images) -> np.ndarray:
+  """[..., H, W, C] floats in [-1, 1] -> uint8, as NVlabs generate.py (x * 127.5 + 128)."""
+  return np.clip(np.asarray(images, np.float32) * 127.5 + 128, 0, 255).astype(np.uint8)
+
+
+def make_grid(images: np.ndarray, columns: int | None = None, pad: int = 2) -> np.ndarray:
+  """[N, H, W, C] uint8 -> one [rows*(H+pad)-pad, cols*(W+pad)-pad, C] image."""
+  n, h, w, c = images.shape
+  columns = columns or math.ceil(math.sqrt(n))
+  rows = math.ceil(n / columns)
+  grid = np.full((rows * (h + pad) - pad, columns * (w + pad) - pad, c), 255, np.uint8)
+  for i, image in enumerate(images):
+    r, col = divmod(i, columns)
+    grid[r * (h + pad) : r * (h + pad) + h, col * (w + pad) : col * (w + pad) + w] = image
+  return grid
+
+
+def save_png(path, image: np.ndarray) -> None:
+  """Write a uint8 [H, W, C] image to `path` through a temporary file and a rename."""
+  from PIL import Image
+
+  path = Path(path)
+  path.parent.mkdir(parents=True, exist_ok=True)
+  fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".png", dir=path.parent)
+  try:
+    with os.fdopen(fd, "wb") as f:
+      Image.fromarray(image.squeeze(-1) if image.shape[-1] == 1 else image).save(f, format="PNG")
+    os.replace(tmp, path)
+  except BaseException:
+    os.unlink(tmp)
+    raise
