@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import sys
 import time
@@ -130,9 +131,13 @@ def run(args: argparse.Namespace) -> dict:
     jax.random.key(args.seed + 1), (args.batch, config.num_ws, config.w_dim), jnp.float32
   )
 
-  # Both forms have the same variables; init once (a compile of its own) and reuse them.
+  # Both forms have the same variables; init once and reuse them. The init is a jit of
+  # its own (seconds on CPU), reported as init_s so it isn't mistaken for a form's cost.
+  load_before = os.getloadavg()
+  t0 = time.perf_counter()
   _, variables = init_generator(config, seed=args.seed, fused_modconv=forms[0], dtype=dtype)
   jax.block_until_ready(variables)
+  init_s = time.perf_counter() - t0
 
   results, outputs = {}, {}
   for fused in forms:
@@ -166,6 +171,10 @@ def run(args: argparse.Namespace) -> dict:
       "modes": [MODE_KEYS[m] for m in args.modes],
       "forms": [form_name(f) for f in forms],
     },
+    "init_s": init_s,
+    # Load averages (1, 5, 15 min) around the run: a busy machine skews the timings.
+    "loadavg_before": list(load_before),
+    "loadavg_after": list(os.getloadavg()),
     "results": results,
     "default_fused_modconv": default_fused_modconv(),
     "recommended_fused_modconv": recommend(results, args.modes),
@@ -195,6 +204,8 @@ def print_table(report: dict, file=sys.stderr) -> None:
     f"{cfg['resolution']} px, channels {cfg['channels']}, batch {cfg['batch']}, {cfg['dtype']}",
     file=file,
   )
+  load = ", ".join(f"{x:.2f}" for x in report["loadavg_after"])
+  print(f"init {report['init_s']:.1f} s, load average after {load}", file=file)
   header = f"{'form':<8} {'mode':<16} {'compile s':>9} {'median ms':>10} {'min ms':>9}"
   header += f" {'img/s':>8} {'ms/img':>8}"
   print(header, file=file)

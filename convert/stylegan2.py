@@ -381,12 +381,13 @@ def main(argv=None) -> int:
   )
   args = parser.parse_args(argv)
 
-  from isf_jax.stylegan2 import checkpoint
+  from isf_jax import checkpoints
+  from isf_jax.stylegan2.checkpoint import save_generator
 
   try:
-    checkpoint.check_writable(args.out, args.overwrite)
+    checkpoints.check_writable(args.out, args.overwrite)
     config, variables, fmt = read_generator(args.src, args.mapping_lr_multiplier)
-    checkpoint.save_generator(args.out, config, variables, overwrite=args.overwrite)
+    save_generator(args.out, config, variables, overwrite=args.overwrite)
   except (OSError, ValueError, KeyError, safe_pickle.UnsafePickleError) as e:
     print(f"error: {e}", file=sys.stderr)
     return 1
