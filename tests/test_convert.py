@@ -62,11 +62,11 @@ def test_source_embedded_in_nvlabs_pickle_is_never_run(tmp_path, monkeypatch):
   class Persistent:
     def __reduce__(self):
       meta = dict(
-          type="class",
-          version=6,
-          module_src=f"import os\nos.system('touch {marker}')\n",
-          class_name="Generator",
-          state=dict(_parameters={}, _buffers={}, _modules={}, _init_kwargs={}),
+        type="class",
+        version=6,
+        module_src=f"import os\nos.system('touch {marker}')\n",
+        class_name="Generator",
+        state=dict(_parameters={}, _buffers={}, _modules={}, _init_kwargs={}),
       )
       return (_reconstruct_persistent_obj, (meta,))
 
@@ -146,15 +146,15 @@ def _write_truncated_legacy(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "make_input,message",
-    [
-        (_write_truncated, "corrupt or truncated"),
-        (_write_truncated_zip, "corrupt or truncated"),
-        (_write_truncated_legacy, "truncated checkpoint"),
-        (_write_not_a_generator, "not a StyleGAN2 generator checkpoint"),
-        (_write_random_bytes, "neither a pickle nor a torch.save archive"),
-        (lambda tmp_path: tmp_path / "missing.pt", "No such file"),
-    ],
+  "make_input,message",
+  [
+    (_write_truncated, "corrupt or truncated"),
+    (_write_truncated_zip, "corrupt or truncated"),
+    (_write_truncated_legacy, "truncated checkpoint"),
+    (_write_not_a_generator, "not a StyleGAN2 generator checkpoint"),
+    (_write_random_bytes, "neither a pickle nor a torch.save archive"),
+    (lambda tmp_path: tmp_path / "missing.pt", "No such file"),
+  ],
 )
 def test_convert_cli_bad_input(tmp_path, capsys, make_input, message):
   src = make_input(tmp_path)
@@ -180,10 +180,10 @@ def test_convert_cli_refuses_existing_output_without_overwrite(tmp_path, capsys)
 def test_convert_command_exit_status(tmp_path):
   src = _write_not_a_generator(tmp_path)
   result = subprocess.run(
-      [sys.executable, "-m", "convert.stylegan2", str(src), str(tmp_path / "out")],
-      capture_output=True,
-      text=True,
-      cwd=os.path.dirname(os.path.dirname(__file__)),
+    [sys.executable, "-m", "convert.stylegan2", str(src), str(tmp_path / "out")],
+    capture_output=True,
+    text=True,
+    cwd=os.path.dirname(os.path.dirname(__file__)),
   )
   assert result.returncode == 1
   assert result.stderr.strip().splitlines()[-1].startswith("error: not a StyleGAN2 generator")

@@ -24,7 +24,9 @@ def test_seed_latents_match_nvlabs_convention():
 
 def test_same_seeds_same_images(tmp_path):
   args = ["--ckpt", ADA_64, "--seeds", "0-4", "--psi", "0.7", "--batch-size", "3"]
-  assert generate.main([*args, "--out", str(tmp_path / "a.png"), "--outdir", str(tmp_path / "s")]) == 0
+  assert (
+    generate.main([*args, "--out", str(tmp_path / "a.png"), "--outdir", str(tmp_path / "s")]) == 0
+  )
   assert generate.main([*args, "--out", str(tmp_path / "b.png")]) == 0
   a, b = np.asarray(Image.open(tmp_path / "a.png")), np.asarray(Image.open(tmp_path / "b.png"))
   np.testing.assert_array_equal(a, b)
@@ -41,12 +43,12 @@ def test_demo_generator_renders(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "args,message",
-    [
-        (["--ckpt", "/nonexistent/g", "--seeds", "0"], "does not exist"),
-        (["--ckpt", ADA_64, "--seeds", "a-b"], "bad seed range"),
-        (["--ckpt", ADA_64, "--seeds", "0", "--batch-size", "0"], "--batch-size"),
-    ],
+  "args,message",
+  [
+    (["--ckpt", "/nonexistent/g", "--seeds", "0"], "does not exist"),
+    (["--ckpt", ADA_64, "--seeds", "a-b"], "bad seed range"),
+    (["--ckpt", ADA_64, "--seeds", "0", "--batch-size", "0"], "--batch-size"),
+  ],
 )
 def test_bad_input(tmp_path, capsys, args, message):
   assert generate.main([*args, "--out", str(tmp_path / "g.png")]) == 1

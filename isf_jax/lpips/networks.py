@@ -65,13 +65,13 @@ class Trunk(nn.Module):
       else:
         features, k, stride, pad = layer
         x = nn.Conv(
-            features,
-            (k, k),
-            strides=stride,
-            padding=((pad, pad), (pad, pad)),
-            dtype=self.dtype,
-            precision=self.precision,
-            name=f"conv{conv}",
+          features,
+          (k, k),
+          strides=stride,
+          padding=((pad, pad), (pad, pad)),
+          dtype=self.dtype,
+          precision=self.precision,
+          name=f"conv{conv}",
         )(x)
         x = nn.relu(x)
         conv += 1
@@ -84,7 +84,9 @@ RANGE_TOLERANCE = 1e-3
 def check_inputs(x0, x1, check_range: bool = True):
   """Same NHWC RGB shapes; values in [-1, 1] (when concrete: traced values are skipped)."""
   if x0.shape != x1.shape or x0.ndim != 4 or x0.shape[-1] != 3:
-    raise ValueError(f"LPIPS needs two [N, H, W, 3] batches of one shape, got {x0.shape} and {x1.shape}")
+    raise ValueError(
+      f"LPIPS needs two [N, H, W, 3] batches of one shape, got {x0.shape} and {x1.shape}"
+    )
   if not check_range:
     return
   for x in (x0, x1):
@@ -93,8 +95,8 @@ def check_inputs(x0, x1, check_range: bool = True):
     lo, hi = float(jnp.min(x)), float(jnp.max(x))
     if lo < -1 - RANGE_TOLERANCE or hi > 1 + RANGE_TOLERANCE:
       raise ValueError(
-          f"LPIPS expects images in [-1, 1], got values in [{lo:.3g}, {hi:.3g}]; map [0, 1] "
-          "images with 2 * x - 1 (uint8: x / 127.5 - 1), or pass check_range=False"
+        f"LPIPS expects images in [-1, 1], got values in [{lo:.3g}, {hi:.3g}]; map [0, 1] "
+        "images with 2 * x - 1 (uint8: x / 127.5 - 1), or pass check_range=False"
       )
 
 
@@ -126,8 +128,12 @@ class LPIPS(nn.Module):
   precision: Any = None
 
   @nn.compact
-  def __call__(self, x0, x1, spatial: bool = False):
-    # x0, x1 [N, H, W, 3] in [-1, 1] -> [N] (or [N, H, W] if spatial)
+  def __call__(self, x0, x1, spatial: bool = False, reduction: str = "none"):
+    """Distances: [N], or [N, H, W] maps if `spatial`; `reduction="mean"` averages over N.
+
+    x0, x1: [N, H, W, 3] in [-1, 1]. The batch mean is the form the official ISF-GAN code
+    (StarGAN v2's LPIPS) uses as its loss.
+    """
     if self.net not in NETS or self.version not in VERSIONS:
       raise ValueError(f"net must be in {NETS} and version in {VERSIONS}")
     check_inputs(x0, x1, check_range=self.check_range)
@@ -135,6 +141,8 @@ class LPIPS(nn.Module):
     if self.version == "0.1":
       x = (x - SHIFT) / SCALE
     taps = Trunk(self.net, dtype=self.dtype, precision=self.precision, name="trunk")(x)
+    if reduction not in ("none", "mean"):
+      raise ValueError(f"reduction must be 'none' or 'mean', got {reduction!r}")
     n = x0.shape[0]
     total = 0.0
     for t, feats in enumerate(taps):
@@ -149,4 +157,4 @@ class LPIPS(nn.Module):
         total = total + _resize_bilinear(dist[..., None], x0.shape[1:3])[..., 0]
       else:
         total = total + jnp.mean(dist, axis=(1, 2))
-    return total
+    return jnp.mean(total, axis=0) if reduction == "mean" else total
