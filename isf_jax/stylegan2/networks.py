@@ -267,7 +267,9 @@ def mix_styles(ws_a, ws_b, inject_index: int):
 
 
 def default_fused_modconv() -> bool:
-  """The grouped (fused) form is ~4x slower on XLA:CPU (bench/generator.py); see docs."""
+  """The shared-weight form: on XLA:CPU the grouped (fused) form is 2-4x slower forward and
+  8-13x slower forward+backward (bench/generator.py, docs/performance.md). No accelerator
+  has been measured yet; the shared form is also what stylegan2-ada trains with."""
   return False
 
 

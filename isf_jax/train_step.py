@@ -1,0 +1,183 @@
+"""One ISF-GAN iteration: a discriminator step, then an ISF step (official order, 1:1).
+
+Pure, module-level functions. The frozen networks (StyleGAN2, LPIPS) enter as arguments
+(`frozen`), never as part of the train state; the modules and optimisers are bound with
+`functools.partial` (`Networks`). Per-step randomness is `fold_in(state.rng, state.step)`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import flax.struct
+import jax
+import jax.numpy as jnp
+import ml_collections
+import optax
+
+from isf_jax import losses
+
+
+class TrainState(flax.struct.PyTreeNode):
+  step: jax.Array
+  rng: jax.Array  # raw uint32 key; per-step keys are fold_in(rng, step)
+  isf_params: Any
+  isf_opt_state: Any
+  isf_ema_params: Any
+  d_params: Any
+  d_opt_state: Any
+
+
+@dataclasses.dataclass(frozen=True)
+class Networks:
+  """Everything static the step needs: modules, optimisers and the loss config."""
+
+  isf: Any  # isf_jax.models.isf.ISF
+  discriminator: Any  # isf_jax.models.discriminator.Discriminator
+  generator: Any  # isf_jax.stylegan2.Generator
+  lpips: Any  # isf_jax.lpips.LPIPS
+  isf_tx: optax.GradientTransformation
+  d_tx: optax.GradientTransformation
+  cfg: ml_collections.ConfigDict  # config.train
+
+
+def render(nets: Networks, frozen, wp, key):
+  """W+ -> image at the D/loss size (box-downsampled), with the configured noise mode."""
+  cfg = nets.cfg
+  images = nets.generator.apply(
+    frozen["generator"], wp, noise_mode=cfg.render_noise_mode, rng=key, method="synthesize"
+  )
+  return losses.box_downsample(images, cfg.img_size)
+
+
+def _lpips(nets, frozen, a, b):
+  return nets.lpips.apply(frozen["lpips"], a, b, reduction="mean")
+
+
+def _noise(key, batch, nets):
+  return jax.random.normal(key, (batch, nets.cfg.noise_dim))
+
+
+def target_labels(key, batch, cfg):
+  """Another example's labels (official; supplied by the input pipeline) or per-attribute
+  coin flips of the source labels."""
+  if cfg.target_mode == "dataset":
+    return batch["target_labels"].astype(jnp.float32)
+  flip = jax.random.bernoulli(key, 0.5, batch["labels"].shape)
+  return jnp.where(flip, 1.0 - batch["labels"], batch["labels"]).astype(jnp.float32)
+
+
+def d_loss(d_params, nets, real, fake, labels):
+  cfg = nets.cfg
+  apply = lambda x: nets.discriminator.apply({"params": d_params}, x)  # noqa: E731
+  real_cls, real_src = apply(real)
+  _, fake_src = apply(fake)
+  head = 0 if cfg.r1_on == "cls" else 1
+  terms = {
+    "cls": cfg.lambda_cls * losses.bce_with_logits(real_cls, labels, jnp.asarray(cfg.pos_weight)),
+    "adv": losses.d_adversarial(real_src, fake_src),
+    "r1": cfg.lambda_r1 * losses.r1_penalty(lambda x: apply(x)[head], real),
+  }
+  metrics = {f"d/{k}": v for k, v in terms.items()}
+  metrics.update({"scores/real": jnp.mean(real_src), "scores/fake": jnp.mean(fake_src)})
+  return sum(terms.values()), metrics
+
+
+def isf_loss(isf_params, state, nets, frozen, d_params, w, real, labels, targets, keys):
+  cfg = nets.cfg
+  n = w.shape[0]
+  isf = lambda latent, key, y: nets.isf.apply(
+    {"params": isf_params}, latent, _noise(key, n, nets), y
+  )  # noqa: E731
+  w_t = isf(w, keys[0], targets)
+  x_t = render(nets, frozen, w_t, keys[3])
+  fake_cls, fake_src = nets.discriminator.apply({"params": d_params}, x_t)
+  w_cyc = isf(w_t, keys[1], labels)
+  x_cyc = render(nets, frozen, w_cyc, keys[4])
+  w_t2 = isf(w, keys[2], targets)
+  x_t2 = render(nets, frozen, w_t2, keys[5])
+  ds_weight = losses.diversity_weight(state.step, cfg.lambda_ds, cfg.ds_decay_steps)
+  terms = {
+    "adv": losses.g_adversarial(fake_src),
+    "cls": cfg.lambda_cls * losses.bce_with_logits(fake_cls, targets, jnp.asarray(cfg.pos_weight)),
+    "nb": cfg.lambda_nb * losses.neighbouring(w_t, w),
+    "latent_cyc": cfg.lambda_lat_cyc * losses.l1(w_cyc, w),
+    "image_cyc": cfg.lambda_src_cyc * losses.l1(x_cyc, real),
+    "ds": -ds_weight * losses.l1(x_t, x_t2),
+    "lpips_cyc": cfg.lambda_lpips_cyc * _lpips(nets, frozen, x_cyc, real),
+    "lpips": cfg.lambda_lpips * _lpips(nets, frozen, x_t, real),
+  }
+  return sum(terms.values()), {f"isf/{k}": v for k, v in terms.items()}
+
+
+def init_state(nets: Networks, seed: int, wp_shape, num_domains: int) -> TrainState:
+  """Fresh ISF and D parameters, optimiser states and EMA (= the initial ISF)."""
+  key = jax.random.PRNGKey(seed)
+  isf_key, d_key, rng = jax.random.split(key, 3)
+  n = wp_shape[0]
+  isf_params = nets.isf.init(
+    isf_key, jnp.zeros(wp_shape), jnp.zeros((n, nets.cfg.noise_dim)), jnp.zeros((n, num_domains))
+  )["params"]
+  size = nets.cfg.img_size
+  d_params = nets.discriminator.init(d_key, jnp.zeros((n, size, size, 3)))["params"]
+  return TrainState(
+    step=jnp.zeros((), jnp.int32),
+    rng=rng,
+    isf_params=isf_params,
+    isf_opt_state=nets.isf_tx.init(isf_params),
+    isf_ema_params=isf_params,
+    d_params=d_params,
+    d_opt_state=nets.d_tx.init(d_params),
+  )
+
+
+def _update(tx, grads, opt_state, params):
+  updates, opt_state = tx.update(grads, opt_state, params)
+  return optax.apply_updates(params, updates), opt_state
+
+
+def train_step(state: TrainState, frozen, batch, *, nets: Networks):
+  """D step then ISF step on one global batch: {"wp" [N, L, C], "labels" [N, K], ...}."""
+  cfg = nets.cfg
+  keys = jax.random.split(jax.random.fold_in(state.rng, state.step), 10)
+  w = batch["wp"]
+  labels = batch["labels"].astype(jnp.float32)
+  targets = target_labels(keys[0], batch, cfg)
+  real = jax.lax.stop_gradient(render(nets, frozen, w, keys[1]))
+
+  w_fake = nets.isf.apply(
+    {"params": state.isf_params}, w, _noise(keys[2], w.shape[0], nets), targets
+  )
+  fake = jax.lax.stop_gradient(render(nets, frozen, w_fake, keys[3]))
+  (d_total, d_metrics), d_grads = jax.value_and_grad(d_loss, has_aux=True)(
+    state.d_params, nets, real, fake, labels
+  )
+  d_params, d_opt_state = _update(nets.d_tx, d_grads, state.d_opt_state, state.d_params)
+
+  (g_total, g_metrics), g_grads = jax.value_and_grad(isf_loss, has_aux=True)(
+    state.isf_params, state, nets, frozen, d_params, w, real, labels, targets, keys[4:]
+  )
+  isf_params, isf_opt_state = _update(nets.isf_tx, g_grads, state.isf_opt_state, state.isf_params)
+  ema = jax.tree.map(
+    lambda e, p: cfg.ema_decay * e + (1 - cfg.ema_decay) * p, state.isf_ema_params, isf_params
+  )
+  metrics = {
+    "d/total": d_total,
+    "isf/total": g_total,
+    **d_metrics,
+    **g_metrics,
+    "norms/d_grad": optax.tree.norm(d_grads),
+    "norms/isf_grad": optax.tree.norm(g_grads),
+    "norms/d_params": optax.tree.norm(d_params),
+    "norms/isf_params": optax.tree.norm(isf_params),
+  }
+  new_state = state.replace(
+    step=state.step + 1,
+    isf_params=isf_params,
+    isf_opt_state=isf_opt_state,
+    isf_ema_params=ema,
+    d_params=d_params,
+    d_opt_state=d_opt_state,
+  )
+  return new_state, metrics

@@ -1,0 +1,133 @@
+"""The jitted ISF-GAN iteration on tiny networks: it runs, updates both nets, and is the same
+on 4 simulated devices as on 1."""
+
+import functools
+import os
+import subprocess
+import sys
+import textwrap
+
+import jax
+import jax.numpy as jnp
+import ml_collections
+import numpy as np
+
+from isf_jax import optim, train_step
+from isf_jax.lpips import LPIPS
+from isf_jax.models.discriminator import Discriminator
+from isf_jax.models.isf import ISF
+from isf_jax.stylegan2 import GeneratorConfig, init_generator
+
+NUM_DOMAINS = 3
+
+
+def tiny_setup(target_mode="dataset", r1_on="cls", ds_decay_steps=0):
+  gen_config = GeneratorConfig(
+    resolution=32, channels=(16, 16, 16, 8), z_dim=16, w_dim=16, mapping_layers=2
+  )
+  generator, gen_vars = init_generator(gen_config, seed=1)
+  lpips = LPIPS("alex", check_range=False)
+  x = jnp.zeros((1, 32, 32, 3))
+  lpips_vars = lpips.init(jax.random.key(2), x, x)
+  cfg = ml_collections.ConfigDict(
+      dict(img_size=32, noise_dim=8, render_noise_mode="const", target_mode=target_mode,
+           r1_on=r1_on, pos_weight=[1.0, 2.0, 0.5], lambda_cls=2.0, lambda_r1=1.0,
+           lambda_lat_cyc=1.0, lambda_src_cyc=1.0, lambda_ds=2.0, ds_decay_steps=ds_decay_steps,
+           lambda_lpips=1.0, lambda_lpips_cyc=1.0, lambda_nb=0.01, ema_decay=0.999)
+  )  # fmt: skip
+  opt = ml_collections.ConfigDict(
+      dict(lr=1e-4, warmup_init_lr=1e-5, warmup_steps=2, min_lr=1e-5, b1=0.0, b2=0.99, eps=1e-8,
+           weight_decay=1e-5, grad_clip=1.0)
+  )  # fmt: skip
+  nets = train_step.Networks(
+    isf=ISF(num_layers=gen_config.num_ws, num_domains=NUM_DOMAINS, hidden_dim=32),
+    discriminator=Discriminator(img_size=32, num_domains=NUM_DOMAINS, dim_in=8, max_channels=16),
+    generator=generator,
+    lpips=lpips,
+    isf_tx=optim.make_optimizer(opt, total_steps=10),
+    d_tx=optim.make_optimizer(opt, total_steps=10),
+    cfg=cfg,
+  )
+  frozen = {"generator": gen_vars, "lpips": lpips_vars}
+  state = train_step.init_state(
+    nets, seed=0, wp_shape=(8, gen_config.num_ws, 16), num_domains=NUM_DOMAINS
+  )
+  return nets, frozen, state
+
+
+def tiny_batch(step, batch_size=8, num_ws=8):
+  rs = np.random.RandomState(100 + step)
+  return {
+    "wp": rs.randn(batch_size, num_ws, 16).astype(np.float32),
+    "labels": rs.randint(0, 2, (batch_size, NUM_DOMAINS)).astype(np.float32),
+    "target_labels": rs.randint(0, 2, (batch_size, NUM_DOMAINS)).astype(np.float32),
+  }
+
+
+def test_train_step_updates_both_networks_and_reports_every_term():
+  nets, frozen, state = tiny_setup(target_mode="flip", r1_on="src", ds_decay_steps=5)
+  step = jax.jit(functools.partial(train_step.train_step, nets=nets))
+  new_state, metrics = step(state, frozen, tiny_batch(0))
+  assert int(new_state.step) == 1
+  for name in ["adv", "cls", "nb", "latent_cyc", "image_cyc", "ds", "lpips_cyc", "lpips"]:
+    assert np.isfinite(metrics[f"isf/{name}"]), name
+  for name in ["adv", "cls", "r1"]:
+    assert np.isfinite(metrics[f"d/{name}"]), name
+  assert metrics["isf/ds"] <= 0 and metrics["d/r1"] >= 0
+  changed = lambda a, b: any(
+    not np.array_equal(x, y) for x, y in zip(jax.tree.leaves(a), jax.tree.leaves(b), strict=True)
+  )  # noqa: E731
+  assert changed(new_state.isf_params, state.isf_params)
+  assert changed(new_state.d_params, state.d_params)
+  # EMA moves by (1 - 0.999) of the step.
+  delta = jax.tree.map(
+    lambda e, p0, p1: (e - p0) - 0.001 * (p1 - p0),
+    new_state.isf_ema_params,
+    state.isf_params,
+    new_state.isf_params,
+  )
+  assert max(float(jnp.max(jnp.abs(d))) for d in jax.tree.leaves(delta)) < 1e-7
+
+
+MULTI_DEVICE_SCRIPT = textwrap.dedent(
+  """
+    import functools, sys
+    import jax, numpy as np
+    sys.path.insert(0, "tests")
+    from test_train_step import tiny_setup, tiny_batch
+    from isf_jax import sharding, train_step
+
+    nets, frozen, state = tiny_setup()
+    step = functools.partial(train_step.train_step, nets=nets)
+    results = []
+    for devices in (jax.devices()[:1], jax.devices()):
+      mesh = sharding.data_mesh(devices)
+      replicated, sharded = sharding.replicated(mesh), sharding.batch_sharded(mesh)
+      jitted = jax.jit(
+          step,
+          in_shardings=(replicated, replicated, sharded),
+          out_shardings=(replicated, replicated),
+      )
+      s = jax.device_put(state, replicated)
+      f = jax.device_put(frozen, replicated)
+      for i in range(3):
+        s, _ = jitted(s, f, jax.device_put(tiny_batch(i), sharded))
+      results.append(s)
+    leaves = [jax.tree.leaves((r.isf_params, r.d_params)) for r in results]
+    diff = max(float(np.max(np.abs(np.asarray(a) - np.asarray(b)))) for a, b in zip(*leaves))
+    print("DEVICES", len(jax.devices()), "MAXDIFF", diff)
+    """
+)
+
+
+def test_four_devices_equal_one_device():
+  env = dict(os.environ, XLA_FLAGS="--xla_force_host_platform_device_count=4", JAX_PLATFORMS="cpu")
+  root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+  result = subprocess.run(
+    [sys.executable, "-c", MULTI_DEVICE_SCRIPT], capture_output=True, text=True, env=env, cwd=root
+  )
+  assert result.returncode == 0, result.stderr[-2000:]
+  line = [ln for ln in result.stdout.splitlines() if ln.startswith("DEVICES")][-1]
+  _, devices, _, diff = line.split()
+  assert devices == "4"
+  assert float(diff) < 1e-5, line
