@@ -105,7 +105,7 @@ class _MetricWriter:
       from tensorboardX import SummaryWriter
 
       self.tb = SummaryWriter(str(workdir / "tensorboard"))
-      self.jsonl = open(workdir / "metrics.jsonl", "a")  # noqa: SIM115
+      self.jsonl = open(workdir / "metrics.jsonl", "a")
 
   def write(self, step: int, metrics: dict):
     if not self.enabled:
