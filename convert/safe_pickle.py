@@ -143,10 +143,6 @@ def _legacy_storage_from_bytes(data: bytes):
   return read_legacy_torch(io.BytesIO(data))
 
 
-def _refuse_module(*unused):
-  raise UnsafePickleError("pickled torch module classes are not loaded")
-
-
 ALLOWED_GLOBALS: dict[tuple[str, str], Any] = {
   ("collections", "OrderedDict"): collections.OrderedDict,
   ("builtins", "set"): set,
