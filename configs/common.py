@@ -35,6 +35,7 @@ def base_config() -> ml_collections.ConfigDict:
   c.data.train_split = "train"
   c.data.test_split = "test"
   c.data.attributes = []
+  c.data.target_mode = "dataset"  # another example's labels (official); "flip": coin flips
 
   c.isf = ml_collections.ConfigDict()
   c.isf.num_layers = 18
@@ -52,7 +53,6 @@ def base_config() -> ml_collections.ConfigDict:
   c.train.img_size = 256  # D and all image losses; the generator output is box-downsampled
   c.train.noise_dim = 64
   c.train.render_noise_mode = "random"  # the official code renders with fresh noise
-  c.train.target_mode = "dataset"  # another example's labels (official); "flip": coin flips
   c.train.r1_on = "cls"  # official: R1 on the attribute logits; paper: "src"
   c.train.pos_weight = FFHQ_POS_WEIGHT
   c.train.lambda_cls = 2.0

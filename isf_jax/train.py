@@ -194,7 +194,7 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir) -> dict:
     seed=config.seed,
     process_index=jax.process_index(),
     process_count=jax.process_count(),
-    target_mode=config.train.target_mode,
+    target_mode=config.data.target_mode,
   )
   test = pipeline.load_split(data_dir, config.data.name, config.data.test_split)
   num_ws = test["wp"].shape[1]

@@ -59,15 +59,6 @@ def _noise(key, batch, nets):
   return jax.random.normal(key, (batch, nets.cfg.noise_dim))
 
 
-def target_labels(key, batch, cfg):
-  """Another example's labels (official; supplied by the input pipeline) or per-attribute
-  coin flips of the source labels."""
-  if cfg.target_mode == "dataset":
-    return batch["target_labels"].astype(jnp.float32)
-  flip = jax.random.bernoulli(key, 0.5, batch["labels"].shape)
-  return jnp.where(flip, 1.0 - batch["labels"], batch["labels"]).astype(jnp.float32)
-
-
 def d_loss(d_params, nets, real, fake, labels):
   cfg = nets.cfg
   apply = lambda x: nets.discriminator.apply({"params": d_params}, x)  # noqa: E731
@@ -145,7 +136,7 @@ def train_step(state: TrainState, frozen, batch, *, nets: Networks):
   keys = jax.random.split(jax.random.fold_in(state.rng, state.step), 10)
   w = batch["wp"]
   labels = batch["labels"].astype(jnp.float32)
-  targets = target_labels(keys[0], batch, cfg)
+  targets = batch["target_labels"].astype(jnp.float32)  # drawn by the input pipeline
   real = jax.lax.stop_gradient(render(nets, frozen, w, keys[1]))
 
   w_fake = nets.isf.apply(

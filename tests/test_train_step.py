@@ -21,7 +21,7 @@ from isf_jax.stylegan2 import GeneratorConfig, init_generator
 NUM_DOMAINS = 3
 
 
-def tiny_setup(target_mode="dataset", r1_on="cls", ds_decay_steps=0):
+def tiny_setup(r1_on="cls", ds_decay_steps=0):
   gen_config = GeneratorConfig(
     resolution=32, channels=(16, 16, 16, 8), z_dim=16, w_dim=16, mapping_layers=2
   )
@@ -30,7 +30,7 @@ def tiny_setup(target_mode="dataset", r1_on="cls", ds_decay_steps=0):
   x = jnp.zeros((1, 32, 32, 3))
   lpips_vars = lpips.init(jax.random.key(2), x, x)
   cfg = ml_collections.ConfigDict(
-      dict(img_size=32, noise_dim=8, render_noise_mode="const", target_mode=target_mode,
+      dict(img_size=32, noise_dim=8, render_noise_mode="const",
            r1_on=r1_on, pos_weight=[1.0, 2.0, 0.5], lambda_cls=2.0, lambda_r1=1.0,
            lambda_lat_cyc=1.0, lambda_src_cyc=1.0, lambda_ds=2.0, ds_decay_steps=ds_decay_steps,
            lambda_lpips=1.0, lambda_lpips_cyc=1.0, lambda_nb=0.01, ema_decay=0.999)
@@ -65,7 +65,7 @@ def tiny_batch(step, batch_size=8, num_ws=8):
 
 
 def test_train_step_updates_both_networks_and_reports_every_term():
-  nets, frozen, state = tiny_setup(target_mode="flip", r1_on="src", ds_decay_steps=5)
+  nets, frozen, state = tiny_setup(r1_on="src", ds_decay_steps=5)
   step = jax.jit(functools.partial(train_step.train_step, nets=nets))
   new_state, metrics = step(state, frozen, tiny_batch(0))
   assert int(new_state.step) == 1

@@ -15,7 +15,7 @@ import tensorflow_datasets as tfds
 
 from isf_jax.data.latents import ATTRIBUTES_FILE
 
-TARGET_MODES = ("dataset", "uniform")
+TARGET_MODES = ("dataset", "flip")
 READ_BLOCK = 1024
 # Decoding is GIL-bound (~0.3 ms per 18x512 example, ~3000/s); more threads do not read
 # faster (16 threads: 1.3 ms), so 2 threads just keep 2 batches ready during a train step.
@@ -43,8 +43,8 @@ def make_train_iterator(
   epoch the processes read disjoint examples, and no example is dropped at epoch ends
   (a batch may span two epochs). Target labels are drawn per global position, as the
   official loader does: `dataset` takes the labels of a uniformly drawn example of the
-  whole split (possibly the source itself); `uniform` flips a fair coin per attribute
-  (the official cat2dog rule).
+  whole split (possibly the source itself); `flip` flips each of the source's attributes
+  with probability 1/2 (independent fair coins, as the official cat2dog rule).
 
   `worker_count` > 0 decodes in that many worker processes; grain then reads absl flags
   and raises `UnparsedFlagAccessError` unless they were parsed (`absl.app.run`), workers
@@ -61,16 +61,13 @@ def make_train_iterator(
   num_attributes = source.dataset_info.features["labels"].shape[0]
   if target_mode == "dataset":
     table = read_column(source, "labels").astype(np.float32)  # [N, K]
-    draw = lambda rng: table[rng.integers(len(table))]
+    draw = lambda labels, rng: table[rng.integers(len(table))]
   else:
-    draw = lambda rng: rng.integers(0, 2, num_attributes).astype(np.float32)
+    draw = lambda labels, rng: np.where(rng.random(num_attributes) < 0.5, 1 - labels, labels)
 
   def to_example(example, rng):
-    return {
-      "wp": example["wp"],
-      "labels": example["labels"].astype(np.float32),
-      "target_labels": draw(rng),
-    }
+    labels = example["labels"].astype(np.float32)
+    return {"wp": example["wp"], "labels": labels, "target_labels": draw(labels, rng)}
 
   ds = grain.MapDataset.source(source).seed(seed).shuffle().repeat().random_map(to_example)
   ds = ds[process_index::process_count].batch(global_batch_size // process_count)
