@@ -5,7 +5,8 @@
 `train_and_evaluate(config, workdir)` is the library entry point (tests, notebooks). It
 resumes from the latest checkpoint in `workdir/checkpoints` exactly (parameters, optimiser
 states, EMA, step, PRNG key and input position), saves on SIGTERM, writes metrics to the
-console, `metrics.jsonl` and TensorBoard, and fixed-seed sample grids to `samples/`.
+console, `metrics.jsonl` and TensorBoard, and fixed-seed sample grids to `samples/`. At the
+end the EMA ISF is exported to `workdir/isf_ema` in the format of `python -m convert.isf`.
 """
 
 from __future__ import annotations
@@ -61,18 +62,22 @@ def load_generator(config):
   return Generator(gen_config), variables
 
 
+def isf_kwargs(config) -> dict:
+  return dict(
+    num_layers=config.isf.num_layers,
+    num_domains=len(config.data.attributes),
+    latent=config.isf.latent,
+    norm=config.isf.norm,
+    pre_norm=config.isf.pre_norm,
+    residual=config.isf.residual,
+    hidden_dim=config.isf.hidden_dim,
+  )
+
+
 def build_networks(config, generator, lpips) -> train_step.Networks:
   num_domains = len(config.data.attributes)
   return train_step.Networks(
-    isf=ISF(
-      num_layers=config.isf.num_layers,
-      num_domains=num_domains,
-      latent=config.isf.latent,
-      norm=config.isf.norm,
-      pre_norm=config.isf.pre_norm,
-      residual=config.isf.residual,
-      hidden_dim=config.isf.hidden_dim,
-    ),
+    isf=ISF(**isf_kwargs(config)),
     discriminator=Discriminator(
       img_size=config.train.img_size,
       num_domains=num_domains,
@@ -148,6 +153,26 @@ def make_sampler(nets, config, frozen, wp, labels):
     images.save_png(path, images.make_grid(grid, columns=wp.shape[0]))
 
   return write
+
+
+def isf_checkpoint_config(config, w_dim: int) -> dict:
+  """The `config.json` of an exported ISF: the convert.isf layout plus what editing needs."""
+  return {
+    "isf": dict(isf_kwargs(config), noise_dim=config.train.noise_dim, w_dim=w_dim),
+    "discriminator": None,
+    "attributes": list(config.data.attributes),
+    "generator": config.generator.ckpt,
+  }
+
+
+def export_isf(path, config, state, w_dim: int) -> None:
+  """Writes the EMA ISF in the format `python -m convert.isf` makes (loadable for editing)."""
+  from isf_jax import checkpoints
+
+  params = {"isf": jax.device_get(state.isf_ema_params)}
+  meta = isf_checkpoint_config(config, w_dim)
+  meta["step"] = int(state.step)
+  checkpoints.save_directory(path, params, json.dumps(meta, indent=2), overwrite=True)
 
 
 def _install_sigterm_flag():
@@ -293,7 +318,11 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir) -> dict:
     manager.close()
     writer.close()
     signal.signal(signal.SIGTERM, previous_handler)
-  if config.generator.ckpt == "demo" and not stop["requested"]:
+  if stop["requested"]:
+    return last
+  if jax.process_index() == 0:
+    export_isf(workdir / "isf_ema", config, state, test["wp"].shape[2])
+  if config.generator.ckpt == "demo":
     from isf_jax import demo_world
 
     last.update(demo_world.evaluate(config, workdir, nets, state, frozen, test))

@@ -54,7 +54,8 @@ def test_sigterm_then_resume_equals_uninterrupted_run(tmp_path, shared_data, lpi
     _command(tmp_path / "full", shared_data, 6, 100), cwd=ROOT, capture_output=True, text=True
   )
   assert full.returncode == 0, full.stderr[-3000:]
-  for name in ("config.json", "metrics.jsonl", "eval.json", "eval.md", "samples/step_000000.png"):
+  artefacts = ("config.json", "metrics.jsonl", "eval.json", "eval.md", "samples/step_000000.png")
+  for name in (*artefacts, "isf_ema/config.json", "isf_ema/variables"):
     assert (tmp_path / "full" / name).exists(), name
   assert list((tmp_path / "full" / "tensorboard").iterdir())
 
