@@ -53,6 +53,7 @@ def base_config() -> ml_collections.ConfigDict:
   c.train.img_size = 256  # D and all image losses; the generator output is box-downsampled
   c.train.noise_dim = 64
   c.train.render_noise_mode = "random"  # the official code renders with fresh noise
+  c.train.source_image = "render"  # from w by the generator (official), or "dataset": stored
   c.train.r1_on = "cls"  # official: R1 on the attribute logits; paper: "src"
   c.train.pos_weight = FFHQ_POS_WEIGHT
   c.train.lambda_cls = 2.0

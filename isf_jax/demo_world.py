@@ -42,9 +42,15 @@ def prepare_dataset(config, workdir) -> None:
     pass
   gen_config, variables = demo.demo_generator()
   sample_fn, score_fn = generate.generator_fns(
-    gen_config, variables, demo.attribute_scores, psi=config.data.psi, cutoff=config.data.cutoff
+    gen_config,
+    variables,
+    demo.attribute_scores,
+    psi=config.data.psi,
+    cutoff=config.data.cutoff,
+    image_size=config.train.img_size,  # stored too, for config.train.source_image="dataset"
   )
-  thresholds = np.median(score_fn(sample_fn(CALIBRATION_SEED, CALIBRATION_CODES)), axis=0)
+  scores, _ = score_fn(sample_fn(CALIBRATION_SEED, CALIBRATION_CODES))
+  thresholds = np.median(scores, axis=0)
   chunks = Path(workdir) / "data_chunks"
   for split, num in (("train", config.data.num_train), ("test", config.data.num_test)):
     generate.generate_latents(

@@ -15,6 +15,12 @@ def to_uint8(images) -> np.ndarray:
   return np.clip(np.asarray(images, np.float32) * 127.5 + 128, 0, 255).astype(np.uint8)
 
 
+def from_uint8(images) -> np.ndarray:
+  """uint8 -> float32 in [-1, 1]: the centre of the interval that `to_uint8` maps to each
+  value (it truncates), so a round trip errs by at most 0.5 / 127.5."""
+  return (np.asarray(images, np.float32) - 127.5) / 127.5
+
+
 def make_grid(
   images: np.ndarray, columns: int | None = None, pad: int = 2, min_size: int = 64
 ) -> np.ndarray:

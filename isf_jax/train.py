@@ -220,6 +220,7 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir) -> dict:
     process_index=jax.process_index(),
     process_count=jax.process_count(),
     target_mode=config.data.target_mode,
+    with_image=config.train.source_image == "dataset",
   )
   test = pipeline.load_split(data_dir, config.data.name, config.data.test_split)
   num_ws = test["wp"].shape[1]

@@ -18,6 +18,8 @@ import optax
 
 from isf_jax import losses
 
+SOURCE_IMAGES = ("render", "dataset")  # where the step's real (source) images come from
+
 
 class TrainState(flax.struct.PyTreeNode):
   step: jax.Array
@@ -49,6 +51,17 @@ def render(nets: Networks, frozen, wp, key):
     frozen["generator"], wp, noise_mode=cfg.render_noise_mode, rng=key, method="synthesize"
   )
   return losses.box_downsample(images, cfg.img_size)
+
+
+def source_images(nets: Networks, frozen, batch, key):
+  """The real images of a batch at the D/loss size: rendered from its codes (official) or
+  its stored `image` (config.train.source_image)."""
+  cfg = nets.cfg
+  if cfg.source_image not in SOURCE_IMAGES:
+    raise ValueError(f"source_image must be one of {SOURCE_IMAGES}, got {cfg.source_image!r}")
+  if cfg.source_image == "dataset":
+    return losses.box_downsample(batch["image"], cfg.img_size)
+  return jax.lax.stop_gradient(render(nets, frozen, batch["wp"], key))
 
 
 def _lpips(nets, frozen, a, b):
@@ -131,13 +144,14 @@ def _update(tx, grads, opt_state, params):
 
 
 def train_step(state: TrainState, frozen, batch, *, nets: Networks):
-  """D step then ISF step on one global batch: {"wp" [N, L, C], "labels" [N, K], ...}."""
+  """D step then ISF step on one global batch: {"wp" [N, L, C], "labels" [N, K],
+  "target_labels" [N, K], and "image" [N, S, S, 3] when the source image is read}."""
   cfg = nets.cfg
   keys = jax.random.split(jax.random.fold_in(state.rng, state.step), 10)
   w = batch["wp"]
   labels = batch["labels"].astype(jnp.float32)
   targets = batch["target_labels"].astype(jnp.float32)  # drawn by the input pipeline
-  real = jax.lax.stop_gradient(render(nets, frozen, w, keys[1]))
+  real = source_images(nets, frozen, batch, keys[1])
 
   w_fake = nets.isf.apply(
     {"params": state.isf_params}, w, _noise(keys[2], w.shape[0], nets), targets

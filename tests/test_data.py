@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 import tensorflow_datasets as tfds
 
+from isf_jax import images
 from isf_jax.data import generate, latents, pipeline
 from isf_jax.demo import demo_generator_config
 
@@ -237,6 +238,33 @@ def test_pipeline_batches_and_process_shards(tiny):
       ids.append(rows)
   ids = np.concatenate(ids)
   assert sorted(ids) == list(range(40))  # disjoint and complete within an epoch
+
+
+def test_pipeline_reads_stored_images(tiny, tmp_path):
+  data_dir, splits = tiny
+  train = splits["train"]
+  batch = next(pipeline.make_train_iterator(data_dir, "tiny", "train", 8, 0, with_image=True))
+  rows = example_ids(batch["wp"], train["wp"])
+  assert batch["image"].dtype == np.float32 and batch["image"].shape == (8, 16, 16, 3)
+  np.testing.assert_allclose(batch["image"], (train["image"][rows] - 127.5) / 127.5)
+  assert images.to_uint8(batch["image"]).tolist() == train["image"][rows].tolist()
+  latents.write_dataset(tmp_path, "bare", {"train": tiny_split(4, 3, False)}, NAMES, L, C, True)
+  with pytest.raises(ValueError, match="no `image` feature"):
+    pipeline.make_train_iterator(tmp_path, "bare", "train", 2, 0, with_image=True)
+
+
+def test_generation_stores_images_when_labels_come_with_them(tmp_path):
+  def label_and_image(wp):
+    image = np.broadcast_to((wp[:, :1, :1, None] > 0) * 255, (len(wp), 2, 2, 3))
+    return label_fn(wp), image.astype(np.uint8)  # [n, K], [n, 2, 2, 3]
+
+  for split in ("train", "test"):
+    kw = dict(GEN, split=split, progress=False)
+    generate.generate_latents(sample_fn, label_and_image, 3, 2, tmp_path / "work", **kw)
+  generate.assemble(tmp_path / "work", tmp_path / "data", "gen", NAMES)
+  source = tfds.data_source("gen", data_dir=str(tmp_path / "data"), split="test")
+  expected = label_and_image(source[2]["wp"][None])[1][0]
+  np.testing.assert_array_equal(source[2]["image"], expected)
 
 
 def test_pipeline_state_roundtrip(tiny):

@@ -11,6 +11,7 @@ import jax
 import jax.numpy as jnp
 import ml_collections
 import numpy as np
+import pytest
 
 from isf_jax import optim, train_step
 from isf_jax.lpips import LPIPS
@@ -19,18 +20,19 @@ from isf_jax.models.isf import ISF
 from isf_jax.stylegan2 import GeneratorConfig, init_generator
 
 NUM_DOMAINS = 3
+TINY_GENERATOR = GeneratorConfig(
+  resolution=32, channels=(16, 16, 16, 8), z_dim=16, w_dim=16, mapping_layers=2
+)
 
 
-def tiny_setup(r1_on="cls", ds_decay_steps=0):
-  gen_config = GeneratorConfig(
-    resolution=32, channels=(16, 16, 16, 8), z_dim=16, w_dim=16, mapping_layers=2
-  )
+def tiny_setup(r1_on="cls", ds_decay_steps=0, source_image="render"):
+  gen_config = TINY_GENERATOR
   generator, gen_vars = init_generator(gen_config, seed=1)
   lpips = LPIPS("alex", check_range=False)
   x = jnp.zeros((1, 32, 32, 3))
   lpips_vars = lpips.init(jax.random.key(2), x, x)
   cfg = ml_collections.ConfigDict(
-      dict(img_size=32, noise_dim=8, render_noise_mode="const",
+      dict(img_size=32, noise_dim=8, render_noise_mode="const", source_image=source_image,
            r1_on=r1_on, pos_weight=[1.0, 2.0, 0.5], lambda_cls=2.0, lambda_r1=1.0,
            lambda_lat_cyc=1.0, lambda_src_cyc=1.0, lambda_ds=2.0, ds_decay_steps=ds_decay_steps,
            lambda_lpips=1.0, lambda_lpips_cyc=1.0, lambda_nb=0.01, ema_decay=0.999)
@@ -87,6 +89,31 @@ def test_train_step_updates_both_networks_and_reports_every_term():
     new_state.isf_params,
   )
   assert max(float(jnp.max(jnp.abs(d))) for d in jax.tree.leaves(delta)) < 1e-7
+
+
+def test_source_images_rendered_or_read_from_the_batch():
+  generator, gen_vars = init_generator(TINY_GENERATOR, seed=1)
+  frozen = {"generator": gen_vars}
+  batch = tiny_batch(0)
+
+  def source_images(source_image, **batch_items):
+    cfg = ml_collections.ConfigDict(
+      dict(img_size=16, render_noise_mode="const", source_image=source_image)
+    )
+    nets = train_step.Networks(None, None, generator, None, None, None, cfg)
+    return np.asarray(train_step.source_images(nets, frozen, dict(batch, **batch_items), None))
+
+  expected = generator.apply(gen_vars, batch["wp"], method="synthesize")  # [8, 32, 32, 3]
+  np.testing.assert_allclose(
+    source_images("render"), expected.reshape(8, 16, 2, 16, 2, 3).mean((2, 4)), atol=1e-6
+  )
+  stored = np.random.default_rng(0).uniform(-1, 1, (8, 64, 64, 3)).astype(np.float32)
+  np.testing.assert_allclose(
+    source_images("dataset", image=stored), stored.reshape(8, 16, 4, 16, 4, 3).mean((2, 4)),
+    atol=1e-6,
+  )  # fmt: skip
+  with pytest.raises(ValueError, match="source_image must be one of"):
+    source_images("disk")
 
 
 MULTI_DEVICE_SCRIPT = textwrap.dedent(

@@ -2,7 +2,8 @@
 
   python -m isf_jax.data.generate --out DIR --num-train N --num-test M \\
       --label-fn MODULE:FUNCTION --attributes a,b,c [--thresholds 0.6] [--invert 1,0,0] \\
-      [--ckpt demo] [--psi 0.7 --cutoff 8] [--mix-per-code 7] [--data-dir D --name NAME]
+      [--ckpt demo] [--psi 0.7 --cutoff 8] [--mix-per-code 7] [--image-size 256] \\
+      [--data-dir D --name NAME]
 
 Codes are made in chunks of `--chunk-size`; each chunk is a file written atomically under
 DIR/chunks and depends only on (seed, split, chunk index), so a killed run resumes where it
@@ -55,7 +56,8 @@ def generate_latents(
 
   `sample_fn(seed, n)` gives `n` codes wp [n, L, C] (mapping, psi and cutoff are its
   business) from an integer seed unique to (seed, split, chunk); `label_fn(wp)` gives
-  probabilities [n, K], binarised as (p > thresholds) XOR invert (the official rule; both
+  probabilities [n, K], or (probabilities, uint8 images [n, S, S, 3]) to store the renders
+  too; probabilities are binarised as (p > thresholds) XOR invert (the official rule; both
   broadcast over K). With `mix_per_code` > 0 each code is followed by that many style-mixed
   variants (see `style_mix`), as the official StyleGAN2 set. Chunk i belongs to process
   i % process_count. `max_chunks` stops after writing that many chunks (time-boxed jobs).
@@ -96,7 +98,10 @@ def generate_latents(
       if mix_per_code:
         rng = np.random.default_rng([chunk_seed, 1])  # a stream apart from sample_fn's
         wp, arrays = style_mix(wp, rng, mix_per_code, mix_start_range, mix_width_range)
-      probs = np.asarray(label_fn(wp), np.float32)  # [M, K]
+      probs = label_fn(wp)
+      if isinstance(probs, tuple):
+        probs, arrays["image"] = probs
+      probs = np.asarray(probs, np.float32)  # [M, K]
       labels = binarise(probs, thresholds, invert)
       _save_npz(chunk_path(out_dir, split, chunk), wp=wp, probs=probs, labels=labels, **arrays)
       written.append(chunk_path(out_dir, split, chunk))
@@ -109,7 +114,8 @@ def assemble(
 ) -> Path:
   """Collect every split's chunks, in order, into dataset `name`; returns its directory.
 
-  Fails with the number of missing chunks if any split is unfinished.
+  Rendered images are included when the chunks hold them. Fails with the number of missing
+  chunks if any split is unfinished.
   """
   out_dir = Path(out_dir)
   manifests = {split: _read_manifest(out_dir, split) for split in SPLITS}
@@ -127,10 +133,11 @@ def assemble(
     _, num_layers, w_dim = first["wp"].shape
     if first["labels"].shape[1] != len(attribute_names):
       raise ValueError(f"chunks have {first['labels'].shape[1]} attributes, not {attribute_names}")
-  keys = ("wp", "labels", "probs") if with_probs else ("wp", "labels")
+    with_image = "image" in first
+  keys = ("wp", "labels") + ("probs",) * with_probs + ("image",) * with_image
   splits = {split: _chunk_examples(p, keys) for split, p in paths.items()}
   return write_dataset(
-    data_dir, name, splits, attribute_names, num_layers, w_dim, with_probs, version=version
+    data_dir, name, splits, attribute_names, num_layers, w_dim, with_probs, with_image, version
   )
 
 
@@ -220,29 +227,40 @@ def _atomic_write(path: Path, data: bytes) -> None:
     raise
 
 
-def generator_fns(config, variables, label_fn, psi=1.0, cutoff=None, batch_size=32):
+def generator_fns(
+  config, variables, label_fn, psi=1.0, cutoff=None, batch_size=32, image_size=None
+):
   """(sample_fn, label_fn on wp) for a StyleGAN2 and a `label_fn(images) -> probs`.
 
   z ~ N(0, I) from numpy's default_rng(chunk seed); images are rendered with constant
   noise, so labels depend on the code alone, and handed over as [N, H, W, 3] in [-1, 1].
+  With `image_size`, the label function also returns the renders box-downsampled to that
+  size as uint8 (the dataset's `image` feature, a training source image).
   """
   import jax
 
+  from isf_jax import images
+  from isf_jax.losses import box_downsample
   from isf_jax.stylegan2.networks import Generator
 
   model = Generator(config)
   map_z = jax.jit(lambda v, z: model.apply(v, z, psi, cutoff, method=Generator.map))
   render = jax.jit(lambda v, wp: model.apply(v, wp, method=Generator.synthesize))
+  shrink = jax.jit(lambda x: box_downsample(x, image_size))
 
   def sample_fn(seed, n):
     z = np.random.default_rng(seed).standard_normal((n, config.z_dim), np.float32)
     return np.asarray(map_z(variables, z))  # [n, L, C]
 
   def label_wp(wp):
-    probs = [
-      label_fn(np.asarray(render(variables, wp[i : i + batch_size])))
-      for i in range(0, len(wp), batch_size)
-    ]
+    probs, stored = [], []
+    for i in range(0, len(wp), batch_size):
+      x = render(variables, wp[i : i + batch_size])  # [n, R, R, 3]
+      probs.append(label_fn(np.asarray(x)))
+      if image_size:
+        stored.append(images.to_uint8(shrink(x)))
+    if image_size:
+      return np.concatenate(probs), np.concatenate(stored)  # [N, K], [N, S, S, 3]
     return np.concatenate(probs)  # [N, K]
 
   return sample_fn, label_wp
@@ -276,6 +294,9 @@ def main(argv=None) -> int:
   parser.add_argument("--mix-per-code", type=int, default=0, help="style-mixed variants (train)")
   parser.add_argument("--chunk-size", type=int, default=1000)
   parser.add_argument("--batch-size", type=int, default=32, help="render batch")
+  parser.add_argument(
+    "--image-size", type=int, default=0, help="also store the renders at this size (e.g. 256)"
+  )
   parser.add_argument("--seed", type=int, default=0)
   parser.add_argument("--process-index", type=int, default=0)
   parser.add_argument("--process-count", type=int, default=1)
@@ -295,7 +316,13 @@ def main(argv=None) -> int:
     invert = [bool(int(i)) for i in args.invert.split(",")]
     config, variables = load(args.ckpt)
     sample_fn, label_fn = generator_fns(
-      config, variables, load_function(args.label_fn), args.psi, args.cutoff, args.batch_size
+      config,
+      variables,
+      load_function(args.label_fn),
+      args.psi,
+      args.cutoff,
+      args.batch_size,
+      args.image_size or None,
     )
     for split, num, mix in (
       ("train", args.num_train, args.mix_per_code),

@@ -13,6 +13,7 @@ import grain
 import numpy as np
 import tensorflow_datasets as tfds
 
+from isf_jax import images
 from isf_jax.data.latents import ATTRIBUTES_FILE
 
 TARGET_MODES = ("dataset", "flip")
@@ -31,12 +32,14 @@ def make_train_iterator(
   process_index: int = 0,
   process_count: int = 1,
   target_mode: str = "dataset",
+  with_image: bool = False,
   worker_count: int = 0,
 ) -> grain.DatasetIterator:
   """An endless iterator of this process's batches, with `get_state`/`set_state`.
 
   Batches are dicts of numpy arrays: `wp` [B, L, C] float32, `labels` [B, K] float32 and
-  `target_labels` [B, K] float32, with B = global_batch_size // process_count.
+  `target_labels` [B, K] float32, with B = global_batch_size // process_count; with
+  `with_image`, also the stored render `image` [B, S, S, 3] float32 in [-1, 1].
 
   All processes walk the same global order (the split reshuffled each epoch from `seed`,
   then repeated) and process p takes global positions p, p + count, ...; so within an
@@ -57,8 +60,14 @@ def make_train_iterator(
     raise ValueError(f"global batch {global_batch_size} not divisible by {process_count} hosts")
   if not 0 <= process_index < process_count:
     raise ValueError(f"process_index {process_index} not in [0, {process_count})")
-  source = _source(data_dir, name, split, skip=("image", "probs"))
-  num_attributes = source.dataset_info.features["labels"].shape[0]
+  source = _source(data_dir, name, split, skip=("probs",) if with_image else ("image", "probs"))
+  features = source.dataset_info.features
+  if with_image and "image" not in features:
+    raise ValueError(
+      f"dataset {name!r} has no `image` feature: generate it with --image-size, or render "
+      "the source images (config.train.source_image='render')"
+    )
+  num_attributes = features["labels"].shape[0]
   if target_mode == "dataset":
     table = read_column(source, "labels").astype(np.float32)  # [N, K]
     draw = lambda labels, rng: table[rng.integers(len(table))]
@@ -67,7 +76,10 @@ def make_train_iterator(
 
   def to_example(example, rng):
     labels = example["labels"].astype(np.float32)
-    return {"wp": example["wp"], "labels": labels, "target_labels": draw(labels, rng)}
+    out = {"wp": example["wp"], "labels": labels, "target_labels": draw(labels, rng)}
+    if with_image:
+      out["image"] = images.from_uint8(example["image"])
+    return out
 
   ds = grain.MapDataset.source(source).seed(seed).shuffle().repeat().random_map(to_example)
   ds = ds[process_index::process_count].batch(global_batch_size // process_count)
