@@ -1,0 +1,170 @@
+"""Metric networks (InceptionV3, IR-SE50 ArcFace, CelebA-HQ attribute classifiers) and FID,
+against golden outputs of the reference implementations (see each fixture folder's README).
+
+Inception and IR-SE50 are too big to store: the tests rebuild the fixtures' random state
+dicts with `tests/metric_recipe.py` and push them through the converters.
+"""
+
+import json
+import pickle
+from pathlib import Path
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+from PIL import Image
+
+from convert import inception as convert_inception
+from convert.tables import ConversionError
+from isf_jax.metrics import fid
+from isf_jax.metrics.inception import (
+  IMAGENET_MEAN,
+  IMAGENET_STD,
+  InceptionV3,
+  load_inception,
+  preprocess,
+)
+from isf_jax.metrics.resize import adaptive_avg_pool, resize_bilinear_pil, resize_bilinear_torch
+from tests.metric_recipe import recipe_state_dict
+
+FIXTURES = Path(__file__).parent / "fixtures"
+INCEPTION_SEED = {"pytorch_fid": 0, "torchvision": 1}
+
+
+def relative_error(actual, expected) -> float:
+  return float(np.abs(np.asarray(actual) - expected).max() / np.abs(expected).max())
+
+
+def write_state_dict(path, state_dict) -> None:
+  """A plain pickle of numpy arrays: readable by the converters' restricted unpickler."""
+  with open(path, "wb") as f:
+    pickle.dump(state_dict, f)
+
+
+# --- InceptionV3 -------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def inception_expected():
+  return dict(np.load(FIXTURES / "inception" / "expected.npz"))
+
+
+@pytest.fixture(scope="module")
+def inception_state_dicts():
+  keys = json.loads((FIXTURES / "inception" / "state_dict_keys.json").read_text())
+  return {v: recipe_state_dict(keys[v], seed) for v, seed in INCEPTION_SEED.items()}
+
+
+@pytest.mark.parity
+def test_inception_pytorch_fid_matches_reference(
+  tmp_path, inception_state_dicts, inception_expected
+):
+  """File -> CLI converter -> default-format checkpoint -> load_inception -> pytorch-fid."""
+  src, out = tmp_path / "pt_inception.pkl", tmp_path / "inception"
+  write_state_dict(src, inception_state_dicts["pytorch_fid"])
+  assert convert_inception.main([str(src), str(out)]) == 0  # variant detected: 1008 classes
+  features = load_inception("pytorch_fid", path=out)(jnp.asarray(inception_expected["images"]))
+  assert features.shape == (2, 2048) and features.dtype == jnp.float32
+  assert relative_error(features, inception_expected["pytorch_fid"]) < 1e-5
+
+
+@pytest.mark.parity
+def test_inception_torchvision_matches_official_isf_fid(inception_state_dicts, inception_expected):
+  variables = convert_inception.convert_state_dict(
+    inception_state_dicts["torchvision"], "torchvision"
+  )
+  apply = jax.jit(InceptionV3("torchvision").apply)
+  images = jnp.asarray(inception_expected["images"])
+  # The network alone, on the same 299 px input as the reference.
+  net_input = (resize_bilinear_torch((images + 1) / 2, (299, 299)) - IMAGENET_MEAN) / IMAGENET_STD
+  net_features = apply(variables, net_input)
+  assert relative_error(net_features, inception_expected["torchvision_net"]) < 1e-5
+  # With the official preprocessing (the reference's PIL resizes round to 8 bits; ours do not).
+  images_uint8 = jnp.asarray(inception_expected["images_uint8"] / 127.5 - 1, jnp.float32)
+  features = apply(variables, preprocess(images_uint8, "torchvision"))
+  assert relative_error(features, inception_expected["torchvision_pil"]) < 5e-3
+
+
+def test_inception_converter_refuses_mismatched_weights(inception_state_dicts):
+  state = dict(inception_state_dicts["pytorch_fid"])
+  del state["Mixed_6b.branch7x7_2.conv.weight"]
+  state["Mixed_7c.branch_pool.bn.weight"] = np.ones(3, np.float32)
+  state["Mixed_8a.conv.weight"] = np.ones((1, 1, 1, 1), np.float32)
+  with pytest.raises(ConversionError) as error:
+    convert_inception.convert_state_dict(state, "pytorch_fid")
+  message = str(error.value)
+  assert "missing source Mixed_6b.branch7x7_2.conv.weight" in message
+  assert "shape of Mixed_7c.branch_pool.bn.weight" in message
+  assert "unmatched source Mixed_8a.conv.weight" in message
+
+
+def test_inception_cli_reports_bad_input(tmp_path, capsys):
+  src = tmp_path / "weights.pkl"
+  write_state_dict(src, {"fc.weight": np.zeros((10, 2048), np.float32)})
+  assert convert_inception.main([str(src), str(tmp_path / "out")]) == 1
+  assert "pass --variant" in capsys.readouterr().err
+  (tmp_path / "evil.pkl").write_bytes(pickle.dumps(print))
+  assert convert_inception.main([str(tmp_path / "evil.pkl"), str(tmp_path / "out")]) == 1
+  assert not (tmp_path / "out").exists()
+
+
+def test_missing_inception_weights_name_the_command(tmp_path):
+  with pytest.raises(FileNotFoundError, match="python -m convert.inception"):
+    load_inception("torchvision", path=tmp_path / "nothing")
+  with pytest.raises(ValueError, match="unknown Inception variant"):
+    load_inception("tf")
+
+
+# --- resizing ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("size", [(31, 17), (256, 256), (299, 301)])
+def test_resize_bilinear_pil_matches_pil(size):
+  image = np.random.default_rng(0).uniform(0, 1, (40, 52)).astype(np.float32)
+  expected = np.asarray(Image.fromarray(image, mode="F").resize(size[::-1], Image.BILINEAR))
+  actual = resize_bilinear_pil(jnp.asarray(image)[None, :, :, None], size)[0, :, :, 0]
+  np.testing.assert_allclose(actual, expected, atol=1e-5)
+
+
+def test_resize_bilinear_torch_samples_like_align_corners_false():
+  image = jnp.arange(4.0)[None, :, None, None] * jnp.ones((1, 1, 2, 1))
+  up = resize_bilinear_torch(image, (8, 2))[0, :, 0, 0]
+  # Source coordinate (i + 0.5) / 2 - 0.5, clamped at 0 and at the last pixel.
+  np.testing.assert_allclose(up, [0, 0.25, 0.75, 1.25, 1.75, 2.25, 2.75, 3])
+  np.testing.assert_allclose(resize_bilinear_torch(image, (2, 2))[0, :, 0, 0], [0.5, 2.5])
+
+
+def test_adaptive_avg_pool_uses_torch_windows():
+  image = jnp.arange(5.0)[None, :, None, None] * jnp.ones((1, 1, 1, 1))
+  # 5 -> 3 cells: rows [0, 2), [1, 4), [3, 5).
+  np.testing.assert_allclose(adaptive_avg_pool(image, (3, 1))[0, :, 0, 0], [0.5, 2.0, 3.5])
+
+
+# --- FID ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parity
+@pytest.mark.parametrize("case", ["full", "singular"])
+def test_frechet_distance_matches_pytorch_fid(case):
+  data = np.load(FIXTURES / "inception" / "fid.npz")
+  mu1, sigma1 = fid.feature_statistics(data[f"{case}_x"])
+  mu2, sigma2 = fid.feature_statistics(data[f"{case}_y"])
+  assert sigma1.dtype == np.float64
+  # pytorch-fid's means of float32 features stay float32; ours are float64.
+  distance = fid.frechet_distance(mu1, sigma1, mu2, sigma2)
+  np.testing.assert_allclose(distance, data[f"{case}_fid"], rtol=1e-6)
+
+
+def test_frechet_distance_of_identical_statistics_is_zero():
+  x = np.random.default_rng(3).standard_normal((200, 8))
+  mu, sigma = fid.feature_statistics(x)
+  assert abs(fid.frechet_distance(mu, sigma, mu, sigma)) < 1e-9
+  assert fid.frechet_distance(mu, sigma, mu + 1.0, sigma) == pytest.approx(8.0)
+
+
+def test_fid_refuses_bad_statistics():
+  with pytest.raises(ValueError, match="features"):
+    fid.feature_statistics(np.zeros((1, 4)))
+  with pytest.raises(ValueError, match="do not match"):
+    fid.frechet_distance(np.zeros(3), np.eye(3), np.zeros(4), np.eye(4))
