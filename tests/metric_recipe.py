@@ -4,6 +4,7 @@ Every state-dict entry gets its own generator seeded by (seed, crc32(name)), so 
 not depend on the order in which the entries are made.
 """
 
+import re
 import zlib
 
 import numpy as np
@@ -25,5 +26,13 @@ def recipe_value(name: str, shape: tuple, seed: int) -> np.ndarray:
   return value.astype(np.float32)
 
 
-def recipe_state_dict(keys_and_shapes, seed: int) -> dict[str, np.ndarray]:
-  return {name: recipe_value(name, tuple(shape), seed) for name, shape in keys_and_shapes}
+def recipe_state_dict(keys_and_shapes, seed: int, scales=None) -> dict[str, np.ndarray]:
+  """`scales`: {regex: factor} multiplying the entries whose full name matches."""
+  state = {}
+  for name, shape in keys_and_shapes:
+    value = recipe_value(name, tuple(shape), seed)
+    for pattern, factor in (scales or {}).items():
+      if re.fullmatch(pattern, name):
+        value = (value * np.float32(factor)).astype(value.dtype)
+    state[name] = value
+  return state

@@ -9,27 +9,32 @@ import json
 import pickle
 from pathlib import Path
 
-import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
 from PIL import Image
 
+from convert import arcface as convert_arcface
 from convert import inception as convert_inception
 from convert.tables import ConversionError
-from isf_jax.metrics import fid
+from isf_jax.metrics import arcface, fid
 from isf_jax.metrics.inception import (
   IMAGENET_MEAN,
   IMAGENET_STD,
-  InceptionV3,
   load_inception,
+  network_features,
   preprocess,
+  random_inception,
 )
 from isf_jax.metrics.resize import adaptive_avg_pool, resize_bilinear_pil, resize_bilinear_torch
 from tests.metric_recipe import recipe_state_dict
 
 FIXTURES = Path(__file__).parent / "fixtures"
 INCEPTION_SEED = {"pytorch_fid": 0, "torchvision": 1}
+ARCFACE_SEED = 2
+# The last BatchNorm of each residual branch is scaled down so activations stay O(10) over the
+# 24 units (unscaled they double per unit and float32 rounding then decides the result).
+ARCFACE_SCALES = {r"body\.\d+\.res_layer\.4\.weight": 0.1}
 
 
 def relative_error(actual, expected) -> float:
@@ -74,15 +79,14 @@ def test_inception_torchvision_matches_official_isf_fid(inception_state_dicts, i
   variables = convert_inception.convert_state_dict(
     inception_state_dicts["torchvision"], "torchvision"
   )
-  apply = jax.jit(InceptionV3("torchvision").apply)
   images = jnp.asarray(inception_expected["images"])
   # The network alone, on the same 299 px input as the reference.
   net_input = (resize_bilinear_torch((images + 1) / 2, (299, 299)) - IMAGENET_MEAN) / IMAGENET_STD
-  net_features = apply(variables, net_input)
+  net_features = network_features(variables, net_input, "torchvision")
   assert relative_error(net_features, inception_expected["torchvision_net"]) < 1e-5
   # With the official preprocessing (the reference's PIL resizes round to 8 bits; ours do not).
   images_uint8 = jnp.asarray(inception_expected["images_uint8"] / 127.5 - 1, jnp.float32)
-  features = apply(variables, preprocess(images_uint8, "torchvision"))
+  features = network_features(variables, preprocess(images_uint8, "torchvision"), "torchvision")
   assert relative_error(features, inception_expected["torchvision_pil"]) < 5e-3
 
 
@@ -114,6 +118,16 @@ def test_missing_inception_weights_name_the_command(tmp_path):
     load_inception("torchvision", path=tmp_path / "nothing")
   with pytest.raises(ValueError, match="unknown Inception variant"):
     load_inception("tf")
+
+
+def test_random_inception_gives_finite_features(inception_expected):
+  features_fn = random_inception("pytorch_fid", seed=0)
+  images = jnp.asarray(inception_expected["images"])
+  features = features_fn(images)
+  assert features.shape == (2, 2048) and np.isfinite(features).all()
+  assert not np.allclose(features[0], features[1])
+  with pytest.raises(ValueError, match="expected images"):
+    features_fn(images[0])
 
 
 # --- resizing ----------------------------------------------------------------------------
@@ -168,3 +182,66 @@ def test_fid_refuses_bad_statistics():
     fid.feature_statistics(np.zeros((1, 4)))
   with pytest.raises(ValueError, match="do not match"):
     fid.frechet_distance(np.zeros(3), np.eye(3), np.zeros(4), np.eye(4))
+
+
+# --- ArcFace IR-SE50 ---------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def arcface_state_dict():
+  keys = json.loads((FIXTURES / "arcface" / "state_dict_keys.json").read_text())
+  return recipe_state_dict(keys, ARCFACE_SEED, ARCFACE_SCALES)
+
+
+def arcface_images():
+  return np.random.default_rng(4321).uniform(-1, 1, (2, 256, 256, 3)).astype(np.float32)
+
+
+@pytest.mark.parity
+def test_arcface_matches_official_frs_network(tmp_path, arcface_state_dict):
+  """File -> CLI converter -> checkpoint -> load_arcface, against pSp IR-SE50 + ISF crop/pool."""
+  src, out = tmp_path / "model_ir_se50.pkl", tmp_path / "arcface"
+  write_state_dict(src, arcface_state_dict)
+  assert convert_arcface.main([str(src), str(out)]) == 0
+  embed = arcface.load_arcface(path=out)
+  embeddings = embed(jnp.asarray(arcface_images()))
+  expected = np.load(FIXTURES / "arcface" / "expected.npz")["embeddings"]
+  assert embeddings.shape == (2, 512)
+  np.testing.assert_allclose(embeddings, expected, atol=1e-5)
+  np.testing.assert_allclose(np.linalg.norm(embeddings, axis=-1), 1.0, rtol=1e-5)
+  frs = arcface.cosine_similarity(embeddings[0], embeddings[1])
+  assert frs == pytest.approx(float(expected[0] @ expected[1]), abs=1e-5)
+  # Other sizes are resized to 256 first: a 256 px image upsampled from 128 px embeds the same
+  # way whether the resize happens here or inside.
+  small = jnp.asarray(arcface_images()[:, ::2, ::2])
+  np.testing.assert_allclose(embed(small), embed(resize_bilinear_pil(small, (256, 256))), atol=1e-6)
+
+
+def test_arcface_converter_refuses_mismatched_weights(arcface_state_dict):
+  state = dict(arcface_state_dict)
+  del state["body.3.shortcut_layer.0.weight"]
+  state["body.0.res_layer.5.fc1.weight"] = np.zeros((4, 64), np.float32)
+  with pytest.raises(ConversionError) as error:
+    convert_arcface.convert_state_dict(state)
+  assert "missing source body.3.shortcut_layer.0.weight" in str(error.value)
+  assert "shape of body.0.res_layer.5.fc1.weight" in str(error.value)
+
+
+def test_arcface_missing_weights_and_bad_input(tmp_path, capsys):
+  with pytest.raises(FileNotFoundError, match="python -m convert.arcface"):
+    arcface.load_arcface(path=tmp_path / "nothing")
+  write_state_dict(tmp_path / "w.pkl", {"input_layer.0.weight": np.zeros((64, 3, 3, 3))})
+  assert convert_arcface.main([str(tmp_path / "w.pkl"), str(tmp_path / "out")]) == 1
+  assert "conversion problem" in capsys.readouterr().err
+  assert not (tmp_path / "out").exists()
+
+
+def test_random_arcface_embeds_unit_vectors():
+  embed = arcface.random_arcface(seed=0)
+  images = jnp.asarray(arcface_images()[:, :128, :128])
+  embeddings = embed(images)
+  assert embeddings.shape == (2, 512)
+  np.testing.assert_allclose(np.linalg.norm(embeddings, axis=-1), 1.0, rtol=1e-5)
+  np.testing.assert_allclose(arcface.cosine_similarity(embeddings, embeddings), 1.0, rtol=1e-5)
+  with pytest.raises(ValueError, match="expected images"):
+    embed(images[0])

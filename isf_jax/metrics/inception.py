@@ -206,19 +206,25 @@ def preprocess(images, variant: str):
   return (unit - IMAGENET_MEAN) / IMAGENET_STD
 
 
+# Module-level jitted parts: the network compiles once per variant and batch size, whatever the
+# image size and whichever weights.
+_prepare = jax.jit(preprocess, static_argnums=1)
+
+
+@functools.partial(jax.jit, static_argnums=2)
+def network_features(variables, x, variant: str):
+  """Preprocessed input [N, 299, 299, 3] -> [N, 2048] (see `preprocess`)."""
+  return InceptionV3(variant).apply(variables, x)
+
+
 def features_fn_from_variables(variant: str, variables: dict):
   """Jitted `images [N, H, W, 3] in [-1, 1] -> float32 [N, 2048]` for these variables."""
   _check_variant(variant)
-  model = InceptionV3(variant)
-
-  @jax.jit
-  def apply(variables, images):
-    return model.apply(variables, preprocess(images, variant))
 
   def features_fn(images):
     if images.ndim != 4 or images.shape[-1] != 3:
       raise ValueError(f"expected images [N, H, W, 3], got shape {tuple(images.shape)}")
-    return apply(variables, images)
+    return network_features(variables, _prepare(images, variant), variant)
 
   return features_fn
 
@@ -235,8 +241,7 @@ def load_inception(variant: str = "pytorch_fid", path=None):
 
 @functools.cache
 def _random_variables(variant: str, seed: int) -> dict:
-  x = jnp.zeros((1, *INPUT_SIZE, 3), jnp.float32)
-  return jax.jit(InceptionV3(variant).init)(jax.random.key(seed), x)
+  return weights.random_variables(InceptionV3(variant), (1, *INPUT_SIZE, 3), seed)
 
 
 def random_inception(variant: str = "pytorch_fid", seed: int = 0):

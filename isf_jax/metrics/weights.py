@@ -36,3 +36,28 @@ def load_network(path, network: str, make_command: str) -> tuple[dict, dict]:
   if meta.get("network") != network:
     raise ValueError(f"{path} holds a {meta.get('network')!r} network, not {network!r}")
   return meta, jax.tree.map(lambda a: jax.numpy.asarray(np.asarray(a)), variables)
+
+
+def random_variables(module, input_shape: tuple, seed: int) -> dict:
+  """Deterministic stand-in weights for `module` (tests, timing; not for scores): He-scaled
+  normal kernels, unit BatchNorm scales and variances, zero biases and means, PReLU slopes
+  0.25. Drawn with numpy from the shapes alone, so nothing is compiled."""
+  import jax.numpy as jnp
+
+  x = jax.ShapeDtypeStruct(input_shape, jnp.float32)
+  shapes = jax.eval_shape(module.init, jax.random.key(0), x)
+  rng = np.random.default_rng(seed)
+
+  def fill(path, leaf):
+    name = path[-1].key
+    if name == "kernel":
+      value = rng.standard_normal(leaf.shape) * np.sqrt(2.0 / np.prod(leaf.shape[:-1]))
+    elif name in ("scale", "var"):
+      value = np.ones(leaf.shape)
+    elif name == "alpha":
+      value = np.full(leaf.shape, 0.25)
+    else:
+      value = np.zeros(leaf.shape)
+    return jnp.asarray(value, jnp.float32)
+
+  return jax.tree_util.tree_map_with_path(fill, shapes)
