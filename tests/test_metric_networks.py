@@ -9,15 +9,24 @@ import json
 import pickle
 from pathlib import Path
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
 from PIL import Image
 
 from convert import arcface as convert_arcface
+from convert import attribute_classifier as convert_attribute_classifier
 from convert import inception as convert_inception
+from convert import safe_pickle
 from convert.tables import ConversionError
 from isf_jax.metrics import arcface, fid
+from isf_jax.metrics.attribute_classifier import (
+  CELEBAHQ_ATTRIBUTES,
+  isf_predicted_labels,
+  load_attribute_classifier,
+  stylegan_probabilities,
+)
 from isf_jax.metrics.inception import (
   IMAGENET_MEAN,
   IMAGENET_STD,
@@ -26,7 +35,13 @@ from isf_jax.metrics.inception import (
   preprocess,
   random_inception,
 )
-from isf_jax.metrics.resize import adaptive_avg_pool, resize_bilinear_pil, resize_bilinear_torch
+from isf_jax.metrics.resize import (
+  adaptive_avg_pool,
+  box_downsample,
+  resize_bicubic_pil,
+  resize_bilinear_pil,
+  resize_bilinear_torch,
+)
 from tests.metric_recipe import recipe_state_dict
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -245,3 +260,104 @@ def test_random_arcface_embeds_unit_vectors():
   np.testing.assert_allclose(arcface.cosine_similarity(embeddings, embeddings), 1.0, rtol=1e-5)
   with pytest.raises(ValueError, match="expected images"):
     embed(images[0])
+
+
+# --- CelebA-HQ attribute classifiers -----------------------------------------------------
+
+CLASSIFIER_PICKLE = FIXTURES / "attribute_classifier" / "classifier-32.pkl"
+
+
+@pytest.fixture(scope="module")
+def classifier_expected():
+  return dict(np.load(FIXTURES / "attribute_classifier" / "expected.npz"))
+
+
+@pytest.mark.parity
+def test_attribute_classifier_matches_reference(tmp_path, classifier_expected):
+  images = jnp.asarray(classifier_expected["images"])  # [3, 64, 64, 3]: box-downsampled to 32
+  logits = load_attribute_classifier(CLASSIFIER_PICKLE, convention="stylegan")(images)
+  assert logits.shape == (3,)
+  np.testing.assert_allclose(logits, classifier_expected["logits_stylegan"], rtol=1e-5, atol=1e-6)
+  # Through the converter's directory; the ISF convention (ImageNet-normalised [0, 1] input) on
+  # images already at the classifier's resolution.
+  out = tmp_path / "celebahq-classifier-00-male"
+  src = tmp_path / "celebahq-classifier-00-male.pkl"
+  src.write_bytes(CLASSIFIER_PICKLE.read_bytes())
+  assert convert_attribute_classifier.main([str(src), str(out)]) == 0
+  meta = json.loads((out / "config.json").read_text())
+  assert (meta["attribute"], meta["index"], meta["architecture"]["resolution"]) == ("male", 0, 32)
+  logits = load_attribute_classifier(out)(box_downsample(images, 2))
+  np.testing.assert_allclose(logits, classifier_expected["logits_isf"], rtol=1e-5, atol=1e-6)
+
+
+def _classifier_record():
+  return safe_pickle.load_checkpoint_file(CLASSIFIER_PICKLE)
+
+
+@pytest.mark.parametrize(
+  "change, message",
+  [
+    ({"mbstd_group_size": 4}, "minibatch-stddev"),
+    ({"label_size": 2}, "label_size"),
+    ({"fused_scale": False}, "unfused"),
+    ({"fmap_max": 64}, "shape of"),
+  ],
+)
+def test_attribute_classifier_converter_refuses_other_configurations(change, message):
+  record = _classifier_record()
+  record.state["static_kwargs"].update(change)
+  with pytest.raises(ConversionError, match=message):
+    convert_attribute_classifier.convert_record(record)
+
+
+def test_attribute_classifier_converter_refuses_bad_variables():
+  record = _classifier_record()
+  record.state["variables"] = [
+    (n, v) for n, v in record.state["variables"] if n != "16x16/Conv0/bias"
+  ]
+  record.state["variables"].append(("Extra/weight", np.zeros(3, np.float32)))
+  with pytest.raises(ConversionError) as error:
+    convert_attribute_classifier.convert_record(record)
+  assert "missing source 16x16/Conv0/bias" in str(error.value)
+  assert "unmatched source Extra/weight" in str(error.value)
+  record = _classifier_record()
+  record.state["variables"][0] = ("lod", np.float32(1.0))
+  with pytest.raises(ConversionError, match="lod"):
+    convert_attribute_classifier.convert_record(record)
+  record.state["build_func_name"] = "D_basic"
+  with pytest.raises(ConversionError, match="D_basic"):
+    convert_attribute_classifier.convert_record(record)
+
+
+def test_attribute_classifier_bad_input(tmp_path, capsys):
+  with pytest.raises(FileNotFoundError, match="python -m convert.attribute_classifier"):
+    load_attribute_classifier(tmp_path / "nothing")
+  (tmp_path / "evil.pkl").write_bytes(pickle.dumps(print))
+  assert convert_attribute_classifier.main([str(tmp_path / "evil.pkl"), str(tmp_path / "o")]) == 1
+  assert "refusing to load" in capsys.readouterr().err
+  assert not (tmp_path / "o").exists()
+  logit_fn = load_attribute_classifier(CLASSIFIER_PICKLE, convention="stylegan")
+  with pytest.raises(ValueError, match="integer factor"):
+    logit_fn(jnp.zeros((1, 48, 48, 3)))
+  with pytest.raises(ValueError, match="unknown convention"):
+    load_attribute_classifier(CLASSIFIER_PICKLE, convention="tf")
+
+
+def test_attribute_label_conventions():
+  logits = jnp.array([-2.0, -0.1, 0.1, 3.0])
+  # Official ISF-GAN: inverted labels, except for Age ("young").
+  np.testing.assert_array_equal(isf_predicted_labels(logits, "male"), [1, 1, 0, 0])
+  np.testing.assert_array_equal(isf_predicted_labels(logits, "young"), [0, 0, 1, 1])
+  probabilities = stylegan_probabilities(logits)
+  np.testing.assert_allclose(probabilities[:, 0], jax.nn.sigmoid(2 * logits), rtol=1e-6)
+  np.testing.assert_allclose(probabilities.sum(-1), 1.0, rtol=1e-6)
+  assert CELEBAHQ_ATTRIBUTES[0] == "male" and CELEBAHQ_ATTRIBUTES[19] == "eyeglasses"
+  assert len(CELEBAHQ_ATTRIBUTES) == 40 and CELEBAHQ_ATTRIBUTES[4] == "young"
+
+
+@pytest.mark.parametrize("size", [(31, 17), (256, 256), (20, 26)])
+def test_resize_bicubic_pil_matches_pil(size):
+  image = np.random.default_rng(0).uniform(0, 1, (40, 52)).astype(np.float32)
+  expected = np.asarray(Image.fromarray(image, mode="F").resize(size[::-1], Image.BICUBIC))
+  actual = resize_bicubic_pil(jnp.asarray(image)[None, :, :, None], size)[0, :, :, 0]
+  np.testing.assert_allclose(actual, expected, atol=1e-5)

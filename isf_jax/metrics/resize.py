@@ -7,6 +7,9 @@
   `transforms.Resize` on PIL images): a triangle filter widened by the downscale factor,
   i.e. antialiased. PIL resamples 8-bit images and rounds the result to integers; this
   works on floats and does not round.
+* `resize_bicubic_pil`: PIL's `Image.resize(..., BICUBIC)` (its default filter since Pillow 7):
+  Keys cubic (a = -0.5) widened by the downscale factor; no rounding.
+* `box_downsample`: the mean of each factor x factor block (StyleGAN's metrics).
 * `adaptive_avg_pool`: `nn.AdaptiveAvgPool2d`: output cell i averages input rows
   floor(i * H / h) .. ceil((i + 1) * H / h) - 1.
 
@@ -63,6 +66,23 @@ def resize_bilinear_pil(images, size: tuple[int, int]):
   if tuple(images.shape[1:3]) == tuple(size):
     return images
   return jax.image.resize(images, (n, *size, c), method="linear", antialias=True)
+
+
+def resize_bicubic_pil(images, size: tuple[int, int]):
+  """[N, H, W, C] -> [N, *size, C] as PIL's antialiased BICUBIC resize (without rounding)."""
+  n, _, _, c = images.shape
+  if tuple(images.shape[1:3]) == tuple(size):
+    return images
+  return jax.image.resize(images, (n, *size, c), method="cubic", antialias=True)
+
+
+def box_downsample(images, factor: int):
+  """[N, H, W, C] -> [N, H / factor, W / factor, C]: the mean of each factor x factor block."""
+  n, height, width, c = images.shape
+  if height % factor or width % factor:
+    raise ValueError(f"image size {height}x{width} is not a multiple of {factor}")
+  blocks = images.reshape(n, height // factor, factor, width // factor, factor, c)
+  return blocks.mean(axis=(2, 4))
 
 
 def adaptive_avg_pool(images, size: tuple[int, int]):
