@@ -213,12 +213,10 @@ def arcface_images():
 
 
 @pytest.mark.parity
-def test_arcface_matches_official_frs_network(tmp_path, arcface_state_dict):
-  """File -> CLI converter -> checkpoint -> load_arcface, against pSp IR-SE50 + ISF crop/pool."""
-  src, out = tmp_path / "model_ir_se50.pkl", tmp_path / "arcface"
-  write_state_dict(src, arcface_state_dict)
-  assert convert_arcface.main([str(src), str(out)]) == 0
-  embed = arcface.load_arcface(path=out)
+def test_arcface_matches_official_frs_network(arcface_state_dict):
+  """pSp IR-SE50 with the official ISF crop and pool. (In memory: the converter CLI and the
+  checkpoint round trip are exercised on Inception, at half this network's size.)"""
+  embed = arcface.embed_fn_from_variables(convert_arcface.convert_state_dict(arcface_state_dict))
   embeddings = embed(jnp.asarray(arcface_images()))
   expected = np.load(FIXTURES / "arcface" / "expected.npz")["embeddings"]
   assert embeddings.shape == (2, 512)

@@ -115,7 +115,13 @@ def cosine_similarity(a, b):
 # Module-level jitted parts: the network compiles once per batch size, whatever the image size
 # and whichever weights.
 _prepare = jax.jit(preprocess)
-_network = jax.jit(IRSE50().apply)
+
+
+@jax.jit
+def _network(variables, x):
+  # Full float32 convolutions on accelerators too (no TF32 / bf16 passes): metric parity.
+  with jax.default_matmul_precision("highest"):
+    return IRSE50().apply(variables, x)
 
 
 def embed_fn_from_variables(variables: dict):

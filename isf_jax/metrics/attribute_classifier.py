@@ -126,7 +126,9 @@ def logit_fn_from_variables(config: dict, variables: dict, convention: str = "is
 
   @functools.partial(jax.jit, static_argnums=2)
   def apply(variables, images, convention):
-    return model.apply(variables, preprocess(images, model.resolution, convention))
+    # Full float32 convolutions on accelerators too (no TF32 / bf16 passes): metric parity.
+    with jax.default_matmul_precision("highest"):
+      return model.apply(variables, preprocess(images, model.resolution, convention))
 
   def logit_fn(images):
     if images.ndim != 4 or images.shape[-1] != 3:

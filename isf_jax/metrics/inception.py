@@ -214,7 +214,9 @@ _prepare = jax.jit(preprocess, static_argnums=1)
 @functools.partial(jax.jit, static_argnums=2)
 def network_features(variables, x, variant: str):
   """Preprocessed input [N, 299, 299, 3] -> [N, 2048] (see `preprocess`)."""
-  return InceptionV3(variant).apply(variables, x)
+  # Full float32 convolutions on accelerators too (no TF32 / bf16 passes): metric parity.
+  with jax.default_matmul_precision("highest"):
+    return InceptionV3(variant).apply(variables, x)
 
 
 def features_fn_from_variables(variant: str, variables: dict):
