@@ -5,7 +5,10 @@ python -m convert.attribute_classifier SRC [OUT] [--overwrite]
 SRC is a `celebahq-classifier-XX-name.pkl` (NVlabs' StyleGAN metrics; a pickled
 `dnnlib.tflib.network.Network`), read with the allowlist unpickler: its embedded build source is
 kept as text and never run. The architecture comes from the pickle's `static_kwargs` (with the
-ProGAN `D_paper` defaults) and is checked against every variable's shape. OUT defaults to
+ProGAN `D_paper` defaults) and is checked against every variable's shape. No real classifier
+pickle could be inspected when this was written: anything else (another build function,
+minibatch-stddev, labels, unfused downscaling, unknown or missing variables) is refused with a
+message naming it, rather than converted on a guess. OUT defaults to
 `$ISF_JAX_CACHE/attribute_classifier/XX-name` (or `~/.cache/isf_jax/...`).
 """
 
@@ -24,6 +27,7 @@ from convert.tables import ConversionError, Rule, apply_rules, flatten, unflatte
 DEFAULTS = {"fmap_base": 8192, "fmap_decay": 1.0, "fmap_max": 512}
 BUILD_FUNCTIONS = ("D_paper",)
 FILE_NAME = re.compile(r"celebahq-classifier-(\d\d)-(.+)\.pkl")
+BLOCK = re.compile(r"(\d+)x\1/Conv0/weight")  # the largest block is the input resolution
 
 
 def _equalised(gain: float):
@@ -67,7 +71,8 @@ IGNORED = {
 
 
 def architecture(record) -> dict:
-  """AttributeClassifier kwargs from the pickle's build function and static kwargs."""
+  """AttributeClassifier kwargs from the pickle's build function, static kwargs (with D_paper's
+  defaults, as TF would build it) and block names."""
   state = record.state
   kwargs = dict(state.get("static_kwargs") or {})
   build = state.get("build_func_name")
@@ -75,6 +80,8 @@ def architecture(record) -> dict:
     raise ConversionError(
       f"unsupported classifier build function {build!r} (known: {BUILD_FUNCTIONS})"
     )
+  blocks = [int(m[1]) for n, _ in state.get("variables", []) if (m := BLOCK.fullmatch(n))]
+  resolution = max(blocks, default=0)
   problems = []
   if kwargs.get("mbstd_group_size", 4) > 1:
     problems.append(f"minibatch-stddev group size {kwargs.get('mbstd_group_size', 4)}")
@@ -84,13 +91,11 @@ def architecture(record) -> dict:
     problems.append(f"{kwargs['num_channels']} input channels")
   if not kwargs.get("fused_scale", True):
     problems.append("unfused downscaling")
-  if "resolution" not in kwargs:
-    problems.append("no resolution in static_kwargs")
+  if resolution < 8 or kwargs.get("resolution", resolution) != resolution:
+    problems.append(f"resolution {kwargs.get('resolution')} with blocks up to {resolution}")
   if problems:
     raise ConversionError("unsupported classifier configuration: " + ", ".join(problems))
-  return {"resolution": int(kwargs["resolution"])} | {
-    k: kwargs.get(k, v) for k, v in DEFAULTS.items()
-  }
+  return {"resolution": resolution} | {k: kwargs.get(k, v) for k, v in DEFAULTS.items()}
 
 
 def target_shapes(config: dict) -> dict[str, tuple]:

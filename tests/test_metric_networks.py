@@ -298,6 +298,7 @@ def _classifier_record():
     ({"mbstd_group_size": 4}, "minibatch-stddev"),
     ({"label_size": 2}, "label_size"),
     ({"fused_scale": False}, "unfused"),
+    ({"resolution": 64}, "resolution 64 with blocks up to 32"),
     ({"fmap_max": 64}, "shape of"),
   ],
 )

@@ -19,7 +19,9 @@ Two input conventions (`convention=`):
 * "stylegan" (StyleGAN's linear separability): [-1, 1] images, box-downsampled by an integer
   factor to R; probabilities softmax([logit, -logit]), i.e. sigmoid(2 logit) for the first class.
 
-Variables: `params` only.
+Variables: `params` only. No real classifier pickle was available to check this against; the
+converter (`convert/attribute_classifier.py`) refuses every configuration or variable outside
+this architecture, so a differing real file fails loudly instead of converting on a guess.
 """
 
 from __future__ import annotations
