@@ -54,6 +54,8 @@ def base_config() -> ml_collections.ConfigDict:
   c.train.noise_dim = 64
   c.train.render_noise_mode = "random"  # the official code renders with fresh noise
   c.train.source_image = "render"  # from w by the generator (official), or "dataset": stored
+  c.train.frozen_dtype = "float32"  # compute dtype of the frozen G and LPIPS ("bfloat16")
+  c.train.remat_generator = False  # recompute G's activations in the backward pass (memory)
   c.train.r1_on = "cls"  # official: R1 on the attribute logits; paper: "src"
   c.train.pos_weight = FFHQ_POS_WEIGHT
   c.train.lambda_cls = 2.0

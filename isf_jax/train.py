@@ -59,7 +59,7 @@ def load_generator(config):
       f"generator has {gen_config.num_ws} W+ layers but config.isf.num_layers is "
       f"{config.isf.num_layers}"
     )
-  return Generator(gen_config), variables
+  return Generator(gen_config, dtype=jnp.dtype(config.train.frozen_dtype)), variables
 
 
 def isf_kwargs(config) -> dict:
@@ -96,7 +96,11 @@ def load_frozen(config):
   """(generator module, LPIPS module, frozen variables) — never part of the train state."""
   generator, gen_vars = load_generator(config)
   lpips, lpips_vars = load_lpips(
-    config.lpips.net, config.lpips.version, config.lpips.path or None, check_range=False
+    config.lpips.net,
+    config.lpips.version,
+    config.lpips.path or None,
+    check_range=False,
+    dtype=jnp.dtype(config.train.frozen_dtype),
   )
   return generator, lpips, {"generator": gen_vars, "lpips": lpips_vars}
 
@@ -299,7 +303,8 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir) -> dict:
           k: jax.make_array_from_process_local_data(batch_sharding, np.asarray(v))
           for k, v in local.items()
         }
-        state, metrics = step_fn(state, frozen, batch)
+        with jax.transfer_guard("disallow"):  # everything the step needs is on device
+          state, metrics = step_fn(state, frozen, batch)
         if pending is not None:
           last = _log(pending, writer, bar, config, t0, start)
         pending = (step + 1, metrics)

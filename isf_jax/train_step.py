@@ -45,12 +45,21 @@ class Networks:
 
 
 def render(nets: Networks, frozen, wp, key):
-  """W+ -> image at the D/loss size (box-downsampled), with the configured noise mode."""
+  """W+ -> float32 image at the D/loss size (box-downsampled), with the configured noise mode.
+
+  With `remat_generator` the generator's activations are recomputed in the backward pass
+  instead of stored: less memory for the three renders the ISF loss differentiates through.
+  """
   cfg = nets.cfg
-  images = nets.generator.apply(
-    frozen["generator"], wp, noise_mode=cfg.render_noise_mode, rng=key, method="synthesize"
-  )
-  return losses.box_downsample(images, cfg.img_size)
+
+  def synthesize(wp, key):
+    return nets.generator.apply(
+      frozen["generator"], wp, noise_mode=cfg.render_noise_mode, rng=key, method="synthesize"
+    )
+
+  if cfg.remat_generator:
+    synthesize = jax.checkpoint(synthesize)
+  return losses.box_downsample(synthesize(wp, key).astype(jnp.float32), cfg.img_size)
 
 
 def source_images(nets: Networks, frozen, batch, key):
@@ -65,7 +74,7 @@ def source_images(nets: Networks, frozen, batch, key):
 
 
 def _lpips(nets, frozen, a, b):
-  return nets.lpips.apply(frozen["lpips"], a, b, reduction="mean")
+  return nets.lpips.apply(frozen["lpips"], a, b, reduction="mean").astype(jnp.float32)
 
 
 def _noise(key, batch, nets):
