@@ -42,17 +42,21 @@ def parse_args(argv=None) -> argparse.Namespace:
   p.add_argument("--warmup", type=int, default=1)
   p.add_argument("--no-run", action="store_true", help="compile and cost analysis only")
   p.add_argument("--skip-generator", action="store_true", help="no generator throughput")
+  p.add_argument(
+    "--frozen-dtype", choices=("float32", "bfloat16"), default="float32", help="G and LPIPS"
+  )
+  p.add_argument("--remat", action="store_true", help="rematerialise the generator")
   args = p.parse_args(argv)
   try:
     args.devices = [int(d) for d in args.devices.split(",") if d.strip()]
   except ValueError:
     p.error(f"--devices takes a comma list of integers, got {args.devices!r}")
-  if args.iters < 1 or args.warmup < 0 or any(d < 1 for d in args.devices):
-    p.error("--iters and device counts must be >= 1, --warmup >= 0")
+  if args.iters < 1 or args.warmup < 1 or any(d < 1 for d in args.devices):
+    p.error("--iters, --warmup and device counts must be >= 1")
   return args
 
 
-def setting_config(name: str, batch: int):
+def setting_config(name: str, batch: int, frozen_dtype="float32", remat=False):
   """The trainer config of a setting, its generator config, and the global batch."""
   from configs import demo, ffhq
   from isf_jax.demo import demo_generator_config
@@ -65,6 +69,8 @@ def setting_config(name: str, batch: int):
     gen_config = GeneratorConfig(
       resolution=1024, channels=channels_from_base(1024), z_dim=512, w_dim=512, mapping_layers=8
     )
+  config.train.frozen_dtype = frozen_dtype
+  config.train.remat_generator = remat
   return config, gen_config, batch or config.global_batch_size
 
 
@@ -75,10 +81,12 @@ def build(config, gen_config):
 
   from isf_jax import train
   from isf_jax.lpips import LPIPS
-  from isf_jax.stylegan2 import init_generator
+  from isf_jax.stylegan2 import Generator, init_generator
 
-  generator, gen_vars = init_generator(gen_config, seed=0)
-  lpips = LPIPS(config.lpips.net, config.lpips.version, check_range=False)
+  dtype = jnp.dtype(config.train.frozen_dtype)
+  _, gen_vars = init_generator(gen_config, seed=0)
+  generator = Generator(gen_config, dtype=dtype)
+  lpips = LPIPS(config.lpips.net, config.lpips.version, check_range=False, dtype=dtype)
   x = jnp.zeros((1, 64, 64, 3))
   lpips_vars = jax.jit(lpips.init)(jax.random.key(1), x, x)
   nets = train.build_networks(config, generator, lpips)
@@ -155,7 +163,9 @@ def time_step(nets, frozen, state, batch, devices, args) -> dict:
   if args.no_run:
     return result
   with jax.transfer_guard("disallow"):  # the timed loop must not copy between host and device
-    for _ in range(args.warmup):
+    state, metrics = compiled(state, frozen, batch)
+    first_metrics = metrics  # from the fixed initial state and batch: compare across dtypes
+    for _ in range(args.warmup - 1):
       state, metrics = compiled(state, frozen, batch)
     jax.block_until_ready(state)
     times = []
@@ -169,6 +179,7 @@ def time_step(nets, frozen, state, batch, devices, args) -> dict:
   result["iters_per_s"] = 1 / result["median_s"]
   result["images_per_s"] = batch["wp"].shape[0] / result["median_s"]
   result["finite"] = bool(all(jax.numpy.isfinite(v) for v in jax.device_get(metrics).values()))
+  result["first_step_metrics"] = {k: float(v) for k, v in jax.device_get(first_metrics).items()}
   stats = devices[0].memory_stats() or {}
   if "peak_bytes_in_use" in stats:
     result["device_peak_bytes"] = int(stats["peak_bytes_in_use"])
@@ -195,7 +206,9 @@ def run(args: argparse.Namespace) -> dict:
 
   from isf_jax import train_step
 
-  config, gen_config, batch = setting_config(args.setting, args.batch)
+  config, gen_config, batch = setting_config(
+    args.setting, args.batch, args.frozen_dtype, args.remat
+  )
   counts = args.devices or [jax.device_count()]
   if max(counts) > jax.device_count():
     raise SystemExit(f"error: {max(counts)} devices asked, {jax.device_count()} available")
@@ -227,6 +240,8 @@ def run(args: argparse.Namespace) -> dict:
     "device_count": jax.device_count(),
     "jax_version": jax.__version__,
     "global_batch": batch,
+    "frozen_dtype": args.frozen_dtype,
+    "remat_generator": args.remat,
     "generator_resolution": gen_config.resolution,
     "image_size": config.train.img_size,
     "init_s": init_s,

@@ -31,3 +31,22 @@ def test_generator_benchmark_smoke():
   assert report["recommended_fused_modconv"] in (True, False)
   text = json.dumps(report)
   assert "images_per_s" in text and "compile_s" in text
+
+
+@pytest.mark.slow
+def test_train_step_benchmark_smoke():
+  """The small setting on 2 simulated devices: one compile, one timed iteration, JSON out."""
+  root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+  args = ["--setting", "small", "--batch", "4", "--iters", "1", "--devices", "1,2"]
+  args += ["--simulate-cpu-devices", "2"]
+  result = subprocess.run(
+    [sys.executable, "-m", "bench.train_step", *args], capture_output=True, text=True, cwd=root
+  )
+  assert result.returncode == 0, result.stderr[-2000:]
+  report = json.loads(result.stdout)
+  assert [r["devices"] for r in report["steps"]] == [1, 2]
+  for r in report["steps"]:
+    assert r["finite"] and r["flops"] > 0 and r["median_s"] > 0
+    assert set(r["first_step_metrics"]) >= {"d/total", "isf/total"}
+  assert report["steps"][0]["scaling_efficiency"] == 1.0
+  assert report["generator"]["images_per_s"] > 0

@@ -41,8 +41,10 @@ LEARNING_RUN = [
 
 
 def _command(workdir, data_dir, total_steps, ckpt_every):
+  """The paper variant (R1 on the real/fake logit, decaying diversity weight) end to end."""
   return [
-    sys.executable, "-m", "isf_jax.train", "--config", "configs/demo.py", "--workdir", str(workdir),
+    sys.executable, "-m", "isf_jax.train", "--config", "configs/demo.py:paper",
+    "--workdir", str(workdir),
     f"--config.data.data_dir={data_dir}", f"--config.total_steps={total_steps}",
     f"--config.ckpt_every_steps={ckpt_every}", *SMALL,
   ]  # fmt: skip
