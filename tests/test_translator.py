@@ -34,7 +34,7 @@ def test_same_seed_same_output_independent_of_batching(translator, wp):
   a = translator.translate(wp, {"warm": 0, "bright": 1}, 3, seed=7, source_labels=LABELS)
   smaller_batches = dataclasses.replace(translator, batch_size=2, _compiled={})
   b = smaller_batches.translate(wp, {"warm": 0, "bright": 1}, 3, seed=7, source_labels=LABELS)
-  np.testing.assert_allclose(a, b, atol=1e-6)
+  np.testing.assert_allclose(a, b, atol=1e-5)  # matmul order varies with batch size
   np.testing.assert_array_equal(
     a, translator.translate(wp, {"warm": 0, "bright": 1}, 3, seed=7, source_labels=LABELS)
   )
