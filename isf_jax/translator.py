@@ -125,7 +125,6 @@ class Translator:
   classifier: Callable | None = None  # images [N, R, R, 3] in [-1, 1] -> labels [N, K]
   batch_size: int = 8
   provenance: dict = dataclasses.field(default_factory=dict)
-  _compiled: dict = dataclasses.field(default_factory=dict, repr=False)
 
   # --- construction ------------------------------------------------------------------
 
@@ -208,17 +207,10 @@ class Translator:
     return self.generator_config.resolution
 
   def _edit(self, num_samples: int):
-    """The jitted ISF edit for `num_samples` draws per input, compiled once per count."""
-    cache = self._compiled
-    if ("edit", num_samples) not in cache:
-      cache["edit", num_samples] = _edit_fn(ISF(**self.isf_kwargs), num_samples, self.noise_dim)
-    return cache["edit", num_samples]
+    return _edit_fn(tuple(sorted(self.isf_kwargs.items())), num_samples, self.noise_dim)
 
   def _synthesize(self, noise_mode: str):
-    cache = self._compiled
-    if ("render", noise_mode) not in cache:
-      cache["render", noise_mode] = _synthesize_fn(Generator(self.generator_config), noise_mode)
-    return cache["render", noise_mode]
+    return _synthesize_fn(self.generator_config, noise_mode)
 
   # --- input checking --------------------------------------------------------------------
 
@@ -345,8 +337,11 @@ class Translator:
     return source[:, None] + alpha * (target - source)[:, None]
 
 
-def _edit_fn(isf: ISF, num_samples: int, noise_dim: int):
-  """Jitted (params, wp [B, L, C], labels [B, K], indices [B], key, mask [L]) -> [B, S, L, C]."""
+@functools.lru_cache(maxsize=16)
+def _edit_fn(isf_kwargs: tuple, num_samples: int, noise_dim: int):
+  """Jitted (params, wp [B, L, C], labels [B, K], indices [B], key, mask [L]) -> [B, S, L, C];
+  cached so that every Translator of one architecture shares the compiled code."""
+  isf = ISF(**dict(isf_kwargs))
 
   def noise_for(key, index):  # [S, D]: one draw per (input, sample), independent of batching
     keys = jax.vmap(lambda s: jax.random.fold_in(jax.random.fold_in(key, index), s))(
@@ -368,7 +363,9 @@ def _edit_fn(isf: ISF, num_samples: int, noise_dim: int):
   return jax.jit(edit)
 
 
-def _synthesize_fn(generator: Generator, noise_mode: str):
+@functools.lru_cache(maxsize=16)
+def _synthesize_fn(config: GeneratorConfig, noise_mode: str):
+  generator = Generator(config)
   return jax.jit(
     lambda variables, wp: generator.apply(
       variables, wp, noise_mode=noise_mode, method=Generator.synthesize

@@ -1,5 +1,6 @@
 """A random-init ISF checkpoint against the demo generator, for the editing tests."""
 
+import functools
 import json
 
 import jax
@@ -10,6 +11,11 @@ from isf_jax.demo import DEMO_ATTRIBUTES, demo_generator_config
 from isf_jax.models.isf import ISF
 
 NOISE_DIM = 8
+
+
+@functools.lru_cache
+def _init_fn(isf_kwargs: tuple):
+  return jax.jit(ISF(**dict(isf_kwargs)).init)  # compiled once per architecture
 
 
 def make_isf_checkpoint(path, attributes=DEMO_ATTRIBUTES, latent="wp", named=True, seed=0):
@@ -25,7 +31,7 @@ def make_isf_checkpoint(path, attributes=DEMO_ATTRIBUTES, latent="wp", named=Tru
     hidden_dim=32,
   )
   wp = jnp.zeros((1, gen.w_dim) if latent == "w" else (1, gen.num_ws, gen.w_dim))
-  params = ISF(**kwargs).init(
+  params = _init_fn(tuple(sorted(kwargs.items())))(
     jax.random.key(seed), wp, jnp.zeros((1, NOISE_DIM)), jnp.zeros((1, len(attributes)))
   )["params"]
   config = {

@@ -13,9 +13,13 @@ LABELS = [0, 1, 0, 1]
 
 
 @pytest.fixture(scope="module")
-def translator(tmp_path_factory):
-  path = make_isf_checkpoint(tmp_path_factory.mktemp("isf") / "isf")
-  return Translator.load(isf=path, batch_size=4)
+def isf_path(tmp_path_factory):
+  return make_isf_checkpoint(tmp_path_factory.mktemp("isf") / "isf")
+
+
+@pytest.fixture(scope="module")
+def translator(isf_path):
+  return Translator.load(isf=isf_path, batch_size=4)
 
 
 @pytest.fixture(scope="module")
@@ -32,7 +36,7 @@ def test_layer_mask_keeps_exactly_unselected_layers(translator, wp):
 
 def test_same_seed_same_output_independent_of_batching(translator, wp):
   a = translator.translate(wp, {"warm": 0, "bright": 1}, 3, seed=7, source_labels=LABELS)
-  smaller_batches = dataclasses.replace(translator, batch_size=2, _compiled={})
+  smaller_batches = dataclasses.replace(translator, batch_size=2)
   b = smaller_batches.translate(wp, {"warm": 0, "bright": 1}, 3, seed=7, source_labels=LABELS)
   np.testing.assert_allclose(a, b, atol=1e-5)  # matmul order varies with batch size
   np.testing.assert_array_equal(
@@ -71,15 +75,14 @@ def test_interpolate_runs_from_source_to_translation(translator, wp):
   np.testing.assert_allclose(frames[:, 2], (wp[:2] + target) / 2, atol=1e-5)
 
 
-def test_classifier_supplies_missing_source_labels(tmp_path, wp):
-  path = make_isf_checkpoint(tmp_path / "isf")
+def test_classifier_supplies_missing_source_labels(isf_path, wp):
   calls = []
 
   def classifier(images):
     calls.append(images.shape)
     return np.tile(LABELS, (len(images), 1))
 
-  with_classifier = Translator.load(isf=path, classifier=classifier, batch_size=4)
+  with_classifier = Translator.load(isf=isf_path, classifier=classifier, batch_size=4)
   out = with_classifier.translate(wp, {"bright": 1})
   assert calls == [(5, 32, 32, 3)]
   np.testing.assert_array_equal(
@@ -111,13 +114,12 @@ def test_official_presets_and_default_names(tmp_path):
   np.testing.assert_array_equal(np.flatnonzero(layer_mask("preset", ["gender"], 18)), range(8))
   unnamed = make_isf_checkpoint(tmp_path / "unnamed", named=False)
   assert Translator.load(isf=unnamed).attributes == FFHQ_ATTRIBUTES
-  three = make_isf_checkpoint(tmp_path / "three", attributes=("a", "b", "c"), named=False)
+  assert Translator.load(isf=unnamed, attributes=DEMO_ATTRIBUTES).attributes == DEMO_ATTRIBUTES
+  # without names only 4 slots have a default (the official FFHQ order)
   with pytest.raises(ValueError, match="pass attributes"):
-    Translator.load(isf=three)
-  assert Translator.load(isf=three, attributes=["x", "y", "z"]).attributes == ("x", "y", "z")
+    Translator._attribute_names(None, None, 3)
+  assert Translator._attribute_names(["x", "y", "z"], None, 3) == ("x", "y", "z")
+  with pytest.raises(ValueError, match="need 3 distinct attribute names"):
+    Translator._attribute_names(["x", "x", "z"], None, 3)
   with pytest.raises(FileNotFoundError, match="no ISF checkpoint"):
     Translator.load(isf=tmp_path / "missing")
-  assert (
-    DEMO_ATTRIBUTES
-    == Translator.load(isf=tmp_path / "unnamed", attributes=DEMO_ATTRIBUTES).attributes
-  )
