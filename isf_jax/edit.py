@@ -93,7 +93,9 @@ def load_inputs(args, translator: Translator, log) -> tuple[np.ndarray, list[dic
   from isf_jax import inversion
 
   targets = [inversion.load_image(p, translator.resolution) for p in args.images]
-  projector = inversion.ProjectorConfig(num_steps=args.invert_steps, space=args.invert_space)
+  projector = inversion.ProjectorConfig(
+    num_steps=args.invert_steps, space=args.invert_space, lpips_net=args.invert_lpips
+  )
   wps, entries = [], []
   for path, target in zip(args.images, targets, strict=True):
     result = inversion.project(cfg, translator.generator_variables, target, config=projector)
@@ -107,6 +109,7 @@ def load_inputs(args, translator: Translator, log) -> tuple[np.ndarray, list[dic
         "inversion": {
           "steps": args.invert_steps,
           "space": args.invert_space,
+          "lpips_net": args.invert_lpips,
           "lpips": result.lpips,
           "psnr": result.psnr,
         },
@@ -205,6 +208,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--cutoff", type=int, default=None, help="truncate only W+ layers below this")
     p.add_argument("--invert-steps", type=int, default=1000, help="projector steps for --images")
     p.add_argument("--invert-space", default="w", choices=("w", "wp"))
+    p.add_argument(
+      "--invert-lpips", default="vgg", choices=("vgg", "alex"), help="projector distance"
+    )
     p.add_argument("--batch-size", type=int, default=8)
     p.add_argument("--outdir", required=True)
     p.add_argument("--overwrite", action="store_true")

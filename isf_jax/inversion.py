@@ -45,6 +45,8 @@ class ProjectorConfig:
   noise_ramp_length: float = 0.75
   regularize_noise_weight: float = 1e5
   w_avg_samples: int = 10_000
+  # NVIDIA's vgg16 metric is LPIPS-VGG v0.1; "alex" is ~100x cheaper on a CPU (tests, demos)
+  lpips_net: str = "vgg"
 
   def __post_init__(self):
     if self.space not in SPACES:
@@ -62,6 +64,7 @@ class Projection:
   lpips: float
   psnr: float
   lpips_history: np.ndarray  # [num_steps] LPIPS at each step (before its update)
+  initial_psnr: float  # of the starting point (w_avg, random noise maps)
 
 
 def w_statistics(config: GeneratorConfig, variables: dict, num_samples: int, seed: int = 123):
@@ -142,12 +145,13 @@ def project(
 ) -> Projection:
   """Find the latent whose render matches `target` [R, R, 3] in [-1, 1].
 
-  lpips: (module, variables) of LPIPS-VGG v0.1; default the cached converted weights.
+  lpips: (module, variables) of LPIPS v0.1; default the cached converted weights of
+  `config.lpips_net`.
   """
   if lpips is None:
     from isf_jax.lpips.checkpoint import load_lpips
 
-    lpips = load_lpips("vgg", "0.1", check_range=False)
+    lpips = load_lpips(config.lpips_net, "0.1", check_range=False)
   lpips_model, lpips_vars = lpips
   res = generator_config.resolution
   target = np.asarray(target, np.float32)
@@ -203,6 +207,14 @@ def project(
     ]
     return params, opt_state, distance
 
+  @jax.jit
+  def reconstruct(params):  # the image as saved, and its LPIPS
+    image = jnp.clip(synthesize(params["w"], params["noise"]), -1, 1)
+    return image[0], lpips_model.apply(lpips_vars, box_downsample(image, lpips_size), target_small)[
+      0
+    ]
+
+  initial_psnr = psnr(reconstruct(params)[0], target)
   history = []
   disable = not progress or os.environ.get("TQDM_DISABLE") == "1"
   for i in tqdm(
@@ -211,15 +223,13 @@ def project(
     params, opt_state, distance = step(params, opt_state, i)
     history.append(distance)
 
-  final = jnp.clip(synthesize(params["w"], params["noise"])[0], -1, 1)  # as saved
-  final_lpips = float(
-    lpips_model.apply(lpips_vars, box_downsample(final[None], lpips_size), target_small)[0]
-  )
+  final, final_lpips = reconstruct(params)
   wp = np.broadcast_to(np.asarray(params["w"]).reshape(-1, shape[-1]), (num_ws, shape[-1]))
   return Projection(
     latent=np.array(wp, np.float32),
     noise=[np.asarray(n) for n in params["noise"]],
-    lpips=final_lpips,
+    lpips=float(final_lpips),
     psnr=psnr(final, target),
     lpips_history=np.asarray(jax.device_get(history), np.float32),
+    initial_psnr=initial_psnr,
   )
