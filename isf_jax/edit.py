@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from isf_jax import checkpoints, images
-from isf_jax.generate import parse_seeds, seed_latents
+from isf_jax.generate import parse_seeds
 from isf_jax.translator import Translator, layer_mask
 
 COMMANDS = ("translate", "sample", "interpolate")
@@ -71,14 +71,9 @@ def load_inputs(args, translator: Translator, log) -> tuple[np.ndarray, list[dic
   """Source W+ [N, L, C] and a manifest entry per input."""
   cfg = translator.generator_config
   if args.seeds is not None:
-    from isf_jax.stylegan2.networks import Generator
-
     seeds = parse_seeds(args.seeds)
-    z = seed_latents(seeds, cfg.z_dim)
-    wp = Generator(cfg).apply(
-      translator.generator_variables, z, args.psi, args.cutoff, method=Generator.map
-    )
-    return np.asarray(wp), [{"name": f"seed{s:04d}", "seed": s} for s in seeds]
+    wp = translator.latents_from_seeds(seeds, args.psi, args.cutoff)
+    return wp, [{"name": f"seed{s:04d}", "seed": s} for s in seeds]
   if args.latents is not None:
     try:
       latents = np.load(args.latents, allow_pickle=False)

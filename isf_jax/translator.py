@@ -212,6 +212,13 @@ class Translator:
   def _synthesize(self, noise_mode: str):
     return _synthesize_fn(self.generator_config, noise_mode)
 
+  def latents_from_seeds(self, seeds, psi: float = 0.7, cutoff: int | None = None) -> np.ndarray:
+    """W+ [N, L, C] of z = RandomState(seed).randn(z_dim) (NVlabs' convention), truncated."""
+    from isf_jax.generate import seed_latents
+
+    z = seed_latents(seeds, self.generator_config.z_dim)
+    return np.asarray(_map_fn(self.generator_config, psi, cutoff)(self.generator_variables, z))
+
   # --- input checking --------------------------------------------------------------------
 
   def as_wp(self, latents) -> np.ndarray:
@@ -361,6 +368,14 @@ def _edit_fn(isf_kwargs: tuple, num_samples: int, noise_dim: int):
     return out.reshape(b, s, *wp.shape[1:])
 
   return jax.jit(edit)
+
+
+@functools.lru_cache(maxsize=16)
+def _map_fn(config: GeneratorConfig, psi: float, cutoff: int | None):
+  generator = Generator(config)
+  return jax.jit(
+    lambda variables, z: generator.apply(variables, z, psi, cutoff, method=Generator.map)
+  )
 
 
 @functools.lru_cache(maxsize=16)

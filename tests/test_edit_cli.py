@@ -53,15 +53,16 @@ def test_same_seeds_same_files_and_latent_input(isf, tmp_path):
   assert np.abs(a[:, 0] - a[:, 1]).max() > 1e-3  # samples differ: different noise draws
   # the same sources given as a latent file give the same edits
   from isf_jax.generate import seed_latents
+  from isf_jax.stylegan2.networks import Generator
   from isf_jax.translator import Translator
 
   translator = Translator.load(isf=isf)
-  from isf_jax.stylegan2.networks import Generator
-
-  wp = Generator(translator.generator_config).apply(
+  wp = translator.latents_from_seeds([3, 4], psi=0.7)
+  direct = Generator(translator.generator_config).apply(
     translator.generator_variables, seed_latents([3, 4], 64), 0.7, method=Generator.map
   )
-  np.save(tmp_path / "wp.npy", np.asarray(wp))
+  np.testing.assert_allclose(wp, direct, atol=1e-5)
+  np.save(tmp_path / "wp.npy", wp)
   args[args.index("--seeds") : args.index("--seeds") + 2] = ["--latents", str(tmp_path / "wp.npy")]
   assert edit.main([*args, "--outdir", str(tmp_path / "c")]) == 0
   np.testing.assert_allclose(np.load(tmp_path / "c" / "latents.npy"), a, atol=1e-5)
