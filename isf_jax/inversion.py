@@ -105,12 +105,11 @@ def psnr(a, b) -> float:
   return float(10 * np.log10(4.0 / max(mse, 1e-12)))
 
 
-def load_image(path, resolution: int) -> np.ndarray:
-  """An image file -> [resolution, resolution, 3] float32 in [-1, 1].
+def read_rgb(path) -> np.ndarray:
+  """An image file -> uint8 RGB [H, W, 3].
 
-  Grayscale and palette images are converted to RGB and RGBA is composited on white (one
-  rule for every entry point); other modes (CMYK, 16-bit, float) are refused. Non-square
-  images are centre-cropped to a square, then resized with Lanczos.
+  Grayscale and palette images are converted to RGB and transparency is composited on white
+  (one rule for every entry point); other modes (CMYK, 16-bit, float) are refused.
   """
   from PIL import Image, UnidentifiedImageError
 
@@ -119,13 +118,23 @@ def load_image(path, resolution: int) -> np.ndarray:
       image.load()
   except (UnidentifiedImageError, OSError) as e:
     raise ValueError(f"cannot read image {path}: {e}") from None
+  if image.mode not in ("RGB", "RGBA", "L", "LA", "P", "PA"):
+    raise ValueError(f"{path}: image mode {image.mode} is not supported; save it as 8-bit RGB")
   if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
     rgba = image.convert("RGBA")
     image = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
     image.alpha_composite(rgba)
-  if image.mode not in ("RGB", "RGBA", "L", "P"):
-    raise ValueError(f"{path}: image mode {image.mode} is not supported; save it as 8-bit RGB")
-  image = image.convert("RGB")
+  return np.asarray(image.convert("RGB"))
+
+
+def load_image(path, resolution: int) -> np.ndarray:
+  """An image file -> [resolution, resolution, 3] float32 in [-1, 1] (modes as `read_rgb`).
+
+  Non-square images are centre-cropped to a square, then resized with Lanczos.
+  """
+  from PIL import Image
+
+  image = Image.fromarray(read_rgb(path))
   side = min(image.size)
   left, top = (image.width - side) // 2, (image.height - side) // 2
   image = image.crop((left, top, left + side, top + side))
