@@ -141,6 +141,8 @@ class Translator:
     the one named in the ISF checkpoint. isf: an ISF checkpoint directory. attributes: names
     of the label slots, needed when the checkpoint has none (converted official checkpoints)
     unless it has 4 slots (then the official FFHQ order)."""
+    if batch_size < 1:
+      raise ValueError(f"batch_size must be at least 1, got {batch_size}")
     if isf is None or not checkpoints.is_checkpoint(isf):
       raise FileNotFoundError(f"no ISF checkpoint at {isf!r} (a directory with config.json)")
     config_text, variables = checkpoints.load_directory(isf)
@@ -170,6 +172,8 @@ class Translator:
     }
     if checkpoints.is_checkpoint(generator):
       provenance["generator_sha256"] = checkpoint_sha256(generator)
+    elif Path(generator).is_file():
+      provenance["generator_sha256"] = hashlib.sha256(Path(generator).read_bytes()).hexdigest()
     return cls(
       gen_config,
       gen_variables,
