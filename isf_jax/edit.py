@@ -92,15 +92,16 @@ def load_inputs(args, translator: Translator, log) -> tuple[np.ndarray, list[dic
     num_steps=args.invert_steps, space=args.invert_space, lpips_net=args.invert_lpips
   )
   wps, entries = [], []
-  for path, target in zip(args.images, targets, strict=True):
+  for i, (path, target) in enumerate(zip(args.images, targets, strict=True)):
     result = inversion.project(cfg, translator.generator_variables, target, config=projector)
     log(f"inverted {path}: LPIPS {result.lpips:.4f}, PSNR {result.psnr:.2f} dB")
     wps.append(result.latent)
     entries.append(
       {
-        "name": Path(path).stem,
+        "name": f"{i:04d}_{Path(path).stem}",  # unique even for equal file names
         "image": str(path),
         "image_sha256": file_sha256(path),
+        "target": images.to_uint8(target),  # the photo as inverted; saved, then dropped
         "inversion": {
           "steps": args.invert_steps,
           "space": args.invert_space,
@@ -120,10 +121,11 @@ def run(args, outdir: Path, log) -> dict:
   targets = parse_targets(args.target)
   translator.target_labels(targets, np.zeros((1, len(translator.attributes))))  # check names
   source_labels = parse_labels(args.source_labels) if args.source_labels else None
-  if source_labels is None and translator.provenance["generator"] == "demo":
+  untargeted = [a for a in translator.attributes if a not in targets]
+  if source_labels is None and untargeted and translator.provenance["generator"] == "demo":
     from isf_jax.translator import demo_classifier
 
-    classifier = demo_classifier()
+    classifier = demo_classifier(workdir=Path(args.isf).absolute().parent)
     translator = dataclasses.replace(translator, classifier=classifier)
   layers = args.layers
   mask = layer_mask(layers, targets, translator.num_layers)
@@ -137,6 +139,10 @@ def run(args, outdir: Path, log) -> dict:
   def save(name, image):
     images.save_png(outdir / name, image)
     outputs.append(name)
+
+  for entry in inputs:
+    if "target" in entry:
+      save(f"{entry['name']}_input.png", entry.pop("target"))
 
   if args.command == "interpolate":
     frames = translator.interpolate(wp, targets, args.frames, **common)  # [N, F, L, C]

@@ -15,6 +15,7 @@ unit variance. Images above 256 px are box-downsampled to 256 before LPIPS.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import os
 import sys
 
@@ -143,6 +144,55 @@ def load_image(path, resolution: int) -> np.ndarray:
   return np.asarray(image, np.float32) / 127.5 - 1.0
 
 
+@functools.lru_cache(maxsize=8)
+def _projector_fns(generator_config: GeneratorConfig, config: ProjectorConfig, lpips_model):
+  """Jitted (step, reconstruct) for one generator architecture, settings and LPIPS module:
+  compiled once, then reused for every image."""
+  generator = Generator(generator_config)
+  num_ws = generator_config.num_ws
+  lpips_size = min(generator_config.resolution, LPIPS_SIZE)
+  optimizer = _optimizer()
+
+  def synthesize(gen_vars, w, noise):  # [1, C] or [1, L, C] -> [1, R, R, 3]
+    ws = jnp.broadcast_to(w[:, None], (1, num_ws, w.shape[-1])) if w.ndim == 2 else w
+    return generator.apply(gen_vars, ws, noise=noise, method=Generator.synthesize)
+
+  def distance(lpips_vars, image, target_small):
+    return lpips_model.apply(lpips_vars, box_downsample(image, lpips_size), target_small)[0]
+
+  def loss_fn(params, frozen, w_noise):
+    image = synthesize(frozen["generator"], params["w"] + w_noise, params["noise"])
+    d = distance(frozen["lpips"], image, frozen["target"])
+    return d + config.regularize_noise_weight * noise_regularization(params["noise"]), d
+
+  @jax.jit
+  def step(params, opt_state, frozen, step_index, key, w_std):
+    t = step_index / config.num_steps
+    ramp = jnp.maximum(0.0, 1.0 - t / config.noise_ramp_length) ** 2
+    w_noise = (w_std * config.initial_noise_factor * ramp) * jax.random.normal(
+      jax.random.fold_in(key, step_index), params["w"].shape
+    )
+    opt_state.hyperparams["learning_rate"] = learning_rate(step_index, config)
+    (_, d), grads = jax.value_and_grad(loss_fn, has_aux=True)(params, frozen, w_noise)
+    updates, opt_state = optimizer.update(grads, opt_state, params)
+    params = optax.apply_updates(params, updates)
+    params["noise"] = [
+      (n - n.mean()) * jax.lax.rsqrt(jnp.mean((n - n.mean()) ** 2)) for n in params["noise"]
+    ]
+    return params, opt_state, d
+
+  @jax.jit
+  def reconstruct(params, frozen):  # the image as saved [R, R, 3], and its LPIPS
+    image = jnp.clip(synthesize(frozen["generator"], params["w"], params["noise"]), -1, 1)
+    return image[0], distance(frozen["lpips"], image, frozen["target"])
+
+  return step, reconstruct
+
+
+def _optimizer():
+  return optax.inject_hyperparams(optax.adam)(learning_rate=0.0, b1=0.9, b2=0.999, eps=1e-8)
+
+
 def project(
   generator_config: GeneratorConfig,
   generator_variables: dict,
@@ -166,14 +216,16 @@ def project(
   target = np.asarray(target, np.float32)
   if target.shape != (res, res, 3):
     raise ValueError(f"target must be [{res}, {res}, 3] for this generator, got {target.shape}")
-  generator = Generator(generator_config)
-  num_ws = generator_config.num_ws
   w_avg, w_std = w_statistics(generator_config, generator_variables, config.w_avg_samples)
   lpips_size = min(res, LPIPS_SIZE)
-  target_small = box_downsample(jnp.asarray(target)[None], lpips_size)  # [1, S, S, 3]
-
+  frozen = {
+    "generator": generator_variables,
+    "lpips": lpips_vars,
+    "target": box_downsample(jnp.asarray(target)[None], lpips_size),  # [1, S, S, 3]
+  }
   key = jax.random.key(seed)
-  shape = (1, generator_config.w_dim) if config.space == "w" else (1, num_ws, w_avg.shape[0])
+  c = generator_config.w_dim
+  shape = (1, c) if config.space == "w" else (1, generator_config.num_ws, c)
   params = {
     "w": jnp.broadcast_to(jnp.asarray(w_avg), shape),
     "noise": [
@@ -181,59 +233,21 @@ def project(
       for i in range(generator_config.num_conv_layers)
     ],
   }
-  optimizer = optax.inject_hyperparams(optax.adam)(learning_rate=0.0, b1=0.9, b2=0.999, eps=1e-8)
-  opt_state = optimizer.init(params)
+  opt_state = _optimizer().init(params)
+  step, reconstruct = _projector_fns(generator_config, config, lpips_model)
 
-  def synthesize(w, noise):
-    ws = jnp.broadcast_to(w[:, None], (1, num_ws, w.shape[-1])) if w.ndim == 2 else w
-    return generator.apply(
-      generator_variables, ws, noise=noise, method=Generator.synthesize
-    )  # [1, R, R, 3]
-
-  def loss_fn(params, w_noise):
-    image = synthesize(params["w"] + w_noise, params["noise"])
-    distance = lpips_model.apply(lpips_vars, box_downsample(image, lpips_size), target_small)[0]
-    reg = noise_regularization(params["noise"])
-    return distance + config.regularize_noise_weight * reg, distance
-
-  @jax.jit
-  def step(params, opt_state, step_index):
-    t = step_index / config.num_steps
-    noise_scale = (
-      w_std
-      * config.initial_noise_factor
-      * jnp.maximum(0.0, 1.0 - t / config.noise_ramp_length) ** 2
-    )
-    w_noise = noise_scale * jax.random.normal(
-      jax.random.fold_in(jax.random.fold_in(key, 1_000_003), step_index), params["w"].shape
-    )
-    opt_state.hyperparams["learning_rate"] = learning_rate(step_index, config)
-    (_, distance), grads = jax.value_and_grad(loss_fn, has_aux=True)(params, w_noise)
-    updates, opt_state = optimizer.update(grads, opt_state, params)
-    params = optax.apply_updates(params, updates)
-    params["noise"] = [
-      (n - n.mean()) * jax.lax.rsqrt(jnp.mean((n - n.mean()) ** 2)) for n in params["noise"]
-    ]
-    return params, opt_state, distance
-
-  @jax.jit
-  def reconstruct(params):  # the image as saved, and its LPIPS
-    image = jnp.clip(synthesize(params["w"], params["noise"]), -1, 1)
-    return image[0], lpips_model.apply(lpips_vars, box_downsample(image, lpips_size), target_small)[
-      0
-    ]
-
-  initial_psnr = psnr(reconstruct(params)[0], target)
+  initial_psnr = psnr(reconstruct(params, frozen)[0], target)
   history = []
+  w_noise_key = jax.random.fold_in(key, 1_000_003)
   disable = not progress or os.environ.get("TQDM_DISABLE") == "1"
   for i in tqdm(
     range(config.num_steps), desc="invert", unit="step", file=sys.stderr, disable=disable
   ):
-    params, opt_state, distance = step(params, opt_state, i)
+    params, opt_state, distance = step(params, opt_state, frozen, i, w_noise_key, w_std)
     history.append(distance)
 
-  final, final_lpips = reconstruct(params)
-  wp = np.broadcast_to(np.asarray(params["w"]).reshape(-1, shape[-1]), (num_ws, shape[-1]))
+  final, final_lpips = reconstruct(params, frozen)
+  wp = np.broadcast_to(np.asarray(params["w"]).reshape(-1, c), (generator_config.num_ws, c))
   return Projection(
     latent=np.array(wp, np.float32),
     noise=[np.asarray(n) for n in params["noise"]],

@@ -409,14 +409,19 @@ def _load_generator(generator) -> tuple[GeneratorConfig, dict]:
   return load_generator(generator)
 
 
-def demo_classifier(num_codes: int = 2048, psi: float = 0.7, cutoff: int = 8):
+def demo_classifier(workdir=None, num_codes: int = 2048, psi: float = 0.7, cutoff: int = 8):
   """The demo world's exact attribute classifier, with the thresholds the demo dataset was
-  labelled with (medians over the calibration codes of `isf_jax.demo_world`; psi and cutoff
-  as configs/demo.py)."""
+  labelled with: those a demo training run recorded in `workdir` (its default data
+  directory), else recomputed as `isf_jax.demo_world` does (medians over its calibration
+  codes; psi and cutoff as configs/demo.py)."""
   from isf_jax import demo, demo_world
+
+  recorded = Path(workdir or "", "data", "demo_latents_thresholds.json")
+  if workdir is not None and recorded.is_file():
+    return demo.ExactClassifier(json.loads(recorded.read_text()))
   from isf_jax.data import generate
 
-  gen_config, variables = demo.demo_generator()
+  gen_config, variables = _demo_generator()
   sample_fn, score_fn = generate.generator_fns(
     gen_config, variables, demo.attribute_scores, psi=psi, cutoff=cutoff
   )

@@ -108,3 +108,32 @@ def test_bad_latent_file_and_existing_outdir(isf, tmp_path, capsys):
   assert edit.main([*args, "bright=1", *LABELS, "--outdir", str(tmp_path / "o")]) == 1
   assert "exists" in capsys.readouterr().err
   assert sorted(os.listdir(tmp_path)) == ["bad.npy", "o"]
+
+
+def test_images_are_inverted_then_edited(isf, tmp_path, capsys, lpips_cache):
+  from isf_jax import images
+  from isf_jax.translator import Translator
+
+  translator = Translator.load(isf=isf)
+  photo = images.to_uint8(translator.render(translator.latents_from_seeds([11])))[0]
+  images.save_png(tmp_path / "face.png", photo)
+  Image.fromarray(photo[..., 0]).save(tmp_path / "gray.png")  # grayscale: converted to RGB
+  out = tmp_path / "o"
+  args = ["translate", "--isf", isf, "--target", "bright=1", *LABELS, "--invert-steps", "3"]
+  args += ["--invert-lpips", "alex", "--images"]
+  inputs = [str(tmp_path / "face.png"), str(tmp_path / "gray.png")]
+  assert edit.main([*args, *inputs, "--outdir", str(out)]) == 0
+  manifest = json.loads((out / "manifest.json").read_text())
+  first, second = manifest["inputs"]
+  assert first["name"] == "0000_face" and second["name"] == "0001_gray"
+  assert first["inversion"]["steps"] == 3 and first["inversion"]["psnr"] > 0
+  assert first["image_sha256"] == edit.file_sha256(tmp_path / "face.png")
+  np.testing.assert_array_equal(np.asarray(Image.open(out / "0000_face_input.png")), photo)
+  gray_input = np.asarray(Image.open(out / "0001_gray_input.png"))
+  assert gray_input.shape == (32, 32, 3) and (gray_input[..., 0] == gray_input[..., 2]).all()
+  assert "inverted" in capsys.readouterr().err
+
+  (tmp_path / "junk.png").write_bytes(b"no image")
+  assert edit.main([*args, str(tmp_path / "junk.png"), "--outdir", str(tmp_path / "j")]) == 1
+  assert "cannot read image" in capsys.readouterr().err
+  assert not (tmp_path / "j").exists()
