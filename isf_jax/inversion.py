@@ -92,8 +92,8 @@ def noise_regularization(noises) -> jax.Array:
   return total
 
 
-def learning_rate(step, config: ProjectorConfig):
-  t = step / config.num_steps
+def learning_rate(step, config: ProjectorConfig, num_steps=None):
+  t = step / (config.num_steps if num_steps is None else num_steps)
   ramp = jnp.minimum(1.0, (1.0 - t) / config.lr_rampdown_length)
   ramp = 0.5 - 0.5 * jnp.cos(ramp * jnp.pi)
   ramp = ramp * jnp.minimum(1.0, t / config.lr_rampup_length)
@@ -147,7 +147,8 @@ def load_image(path, resolution: int) -> np.ndarray:
 @functools.lru_cache(maxsize=8)
 def _projector_fns(generator_config: GeneratorConfig, config: ProjectorConfig, lpips_model):
   """Jitted (step, reconstruct) for one generator architecture, settings and LPIPS module:
-  compiled once, then reused for every image."""
+  compiled once, then reused for every image (called with num_steps and w_avg_samples
+  normalised away: the step count is an argument)."""
   generator = Generator(generator_config)
   num_ws = generator_config.num_ws
   lpips_size = min(generator_config.resolution, LPIPS_SIZE)
@@ -166,13 +167,13 @@ def _projector_fns(generator_config: GeneratorConfig, config: ProjectorConfig, l
     return d + config.regularize_noise_weight * noise_regularization(params["noise"]), d
 
   @jax.jit
-  def step(params, opt_state, frozen, step_index, key, w_std):
-    t = step_index / config.num_steps
+  def step(params, opt_state, frozen, step_index, num_steps, key, w_std):
+    t = step_index / num_steps
     ramp = jnp.maximum(0.0, 1.0 - t / config.noise_ramp_length) ** 2
     w_noise = (w_std * config.initial_noise_factor * ramp) * jax.random.normal(
       jax.random.fold_in(key, step_index), params["w"].shape
     )
-    opt_state.hyperparams["learning_rate"] = learning_rate(step_index, config)
+    opt_state.hyperparams["learning_rate"] = learning_rate(step_index, config, num_steps)
     (_, d), grads = jax.value_and_grad(loss_fn, has_aux=True)(params, frozen, w_noise)
     updates, opt_state = optimizer.update(grads, opt_state, params)
     params = optax.apply_updates(params, updates)
@@ -234,7 +235,9 @@ def project(
     ],
   }
   opt_state = _optimizer().init(params)
-  step, reconstruct = _projector_fns(generator_config, config, lpips_model)
+  step, reconstruct = _projector_fns(
+    generator_config, dataclasses.replace(config, num_steps=1, w_avg_samples=1), lpips_model
+  )
 
   initial_psnr = psnr(reconstruct(params, frozen)[0], target)
   history = []
@@ -243,7 +246,9 @@ def project(
   for i in tqdm(
     range(config.num_steps), desc="invert", unit="step", file=sys.stderr, disable=disable
   ):
-    params, opt_state, distance = step(params, opt_state, frozen, i, w_noise_key, w_std)
+    params, opt_state, distance = step(
+      params, opt_state, frozen, i, config.num_steps, w_noise_key, w_std
+    )
     history.append(distance)
 
   final, final_lpips = reconstruct(params, frozen)
