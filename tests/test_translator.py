@@ -123,3 +123,13 @@ def test_official_presets_and_default_names(tmp_path):
     Translator._attribute_names(["x", "x", "z"], None, 3)
   with pytest.raises(FileNotFoundError, match="no ISF checkpoint"):
     Translator.load(isf=tmp_path / "missing")
+
+
+def test_w_space_isf(tmp_path, wp):
+  t = Translator.load(isf=make_isf_checkpoint(tmp_path / "w", latent="w"), batch_size=4)
+  out = t.translate(wp[:3, 0], {"bright": 1}, num_samples=2, source_labels=LABELS)
+  assert out.shape == (3, 2, 8, 64)
+  np.testing.assert_array_equal(out, np.broadcast_to(out[:, :, :1], out.shape))  # one W
+  assert np.abs(out[:, 0, 0] - wp[:3, 0]).max() > 1e-3
+  with pytest.raises(ValueError, match="this ISF edits W"):
+    t.translate(wp[:3], {"bright": 1}, source_labels=LABELS)  # a mixed W+
