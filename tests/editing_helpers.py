@@ -1,0 +1,45 @@
+"""A random-init ISF checkpoint against the demo generator, for the editing tests."""
+
+import functools
+import json
+
+import jax
+import jax.numpy as jnp
+
+from isf_jax import checkpoints
+from isf_jax.demo import DEMO_ATTRIBUTES, demo_generator_config
+from isf_jax.models.isf import ISF
+
+NOISE_DIM = 8
+
+
+@functools.lru_cache
+def _init_fn(isf_kwargs: tuple):
+  return jax.jit(ISF(**dict(isf_kwargs)).init)  # compiled once per architecture
+
+
+def make_isf_checkpoint(path, attributes=DEMO_ATTRIBUTES, latent="wp", named=True, seed=0):
+  """Writes an ISF with random weights in the trainer's export format; returns the path."""
+  gen = demo_generator_config()
+  kwargs = dict(
+    num_layers=gen.num_ws,
+    num_domains=len(attributes),
+    latent=latent,
+    norm="adaln",
+    pre_norm=True,
+    residual=False,
+    hidden_dim=32,
+  )
+  wp = jnp.zeros((1, gen.w_dim) if latent == "w" else (1, gen.num_ws, gen.w_dim))
+  params = _init_fn(tuple(sorted(kwargs.items())))(
+    jax.random.key(seed), wp, jnp.zeros((1, NOISE_DIM)), jnp.zeros((1, len(attributes)))
+  )["params"]
+  config = {
+    "isf": dict(kwargs, noise_dim=NOISE_DIM, w_dim=gen.w_dim),
+    "discriminator": None,
+    "generator": "demo",
+  }
+  if named:
+    config["attributes"] = list(attributes)
+  checkpoints.save_directory(path, {"isf": params}, json.dumps(config))
+  return path
