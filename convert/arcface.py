@@ -9,20 +9,21 @@ where `isf_jax.metrics.arcface.load_arcface` looks.
 
 from __future__ import annotations
 
-import argparse
 import sys
 from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
 
-from convert import safe_pickle
-from convert.tables import ConversionError, Rule, apply_rules, flatten, unflatten
-
-
-def _hwio(w):  # [O, I, kh, kw] -> [kh, kw, I, O]
-  return np.transpose(w, (2, 3, 1, 0))
-
+from convert import cli, safe_pickle
+from convert.tables import (
+  ConversionError,
+  Rule,
+  apply_rules,
+  flatten,
+  torch_conv_to_hwio,
+  unflatten,
+)
 
 # Flax module path -> torch module name (a regex group \1 is the unit index).
 MODULES = {
@@ -56,7 +57,7 @@ LEAVES = {
 
 def _kernel(w):
   """torch conv [O, I, kh, kw] -> [kh, kw, I, O]; torch linear [O, I] -> [I, O]."""
-  return _hwio(w) if w.ndim == 4 else w.T
+  return torch_conv_to_hwio(w) if w.ndim == 4 else w.T
 
 
 def _rule(flax_module: str, torch_module: str, flax_leaf: str, torch_leaf: str, transform):
@@ -105,23 +106,14 @@ def convert_file(src, out=None, overwrite: bool = False) -> Path:
 
 
 def main(argv=None) -> int:
-  parser = argparse.ArgumentParser(
-    prog="python -m convert.arcface",
-    description="Convert ArcFace IR-SE50 weights for FRS.",
-    formatter_class=argparse.RawDescriptionHelpFormatter,
-    epilog=__doc__,
+  parser = cli.converter_parser(
+    "python -m convert.arcface",
+    "Convert ArcFace IR-SE50 weights for FRS.",
+    __doc__,
+    "model_ir_se50.pth",
   )
-  parser.add_argument("src", help="model_ir_se50.pth")
-  parser.add_argument("out", nargs="?", help="output directory (default: the cache)")
-  parser.add_argument("--overwrite", action="store_true")
   args = parser.parse_args(argv)
-  try:
-    out = convert_file(args.src, args.out, args.overwrite)
-  except (OSError, ValueError, KeyError, safe_pickle.UnsafePickleError) as e:
-    print(f"error: {e}", file=sys.stderr)
-    return 1
-  print(f"IR-SE50 -> {out}", file=sys.stderr)
-  return 0
+  return cli.run_conversion(lambda: convert_file(args.src, args.out, args.overwrite), "IR-SE50")
 
 
 if __name__ == "__main__":

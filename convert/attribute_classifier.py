@@ -14,14 +14,13 @@ message naming it, rather than converted on a guess. OUT defaults to
 
 from __future__ import annotations
 
-import argparse
 import re
 import sys
 from pathlib import Path
 
 import numpy as np
 
-from convert import safe_pickle
+from convert import cli, safe_pickle
 from convert.tables import ConversionError, Rule, apply_rules, flatten, unflatten
 
 DEFAULTS = {"fmap_base": 8192, "fmap_decay": 1.0, "fmap_max": 512}
@@ -148,23 +147,16 @@ def convert_file(src, out=None, overwrite: bool = False) -> Path:
 
 
 def main(argv=None) -> int:
-  parser = argparse.ArgumentParser(
-    prog="python -m convert.attribute_classifier",
-    description="Convert a CelebA-HQ attribute classifier pickle.",
-    formatter_class=argparse.RawDescriptionHelpFormatter,
-    epilog=__doc__,
+  parser = cli.converter_parser(
+    "python -m convert.attribute_classifier",
+    "Convert a CelebA-HQ attribute classifier pickle.",
+    __doc__,
+    "celebahq-classifier-XX-name.pkl",
   )
-  parser.add_argument("src", help="celebahq-classifier-XX-name.pkl")
-  parser.add_argument("out", nargs="?", help="output directory (default: the cache)")
-  parser.add_argument("--overwrite", action="store_true")
   args = parser.parse_args(argv)
-  try:
-    out = convert_file(args.src, args.out, args.overwrite)
-  except (OSError, ValueError, KeyError, safe_pickle.UnsafePickleError) as e:
-    print(f"error: {e}", file=sys.stderr)
-    return 1
-  print(f"attribute classifier -> {out}", file=sys.stderr)
-  return 0
+  return cli.run_conversion(
+    lambda: convert_file(args.src, args.out, args.overwrite), "attribute classifier"
+  )
 
 
 if __name__ == "__main__":

@@ -12,22 +12,24 @@ looks. The file is read without torch through the allowlist unpickler.
 
 from __future__ import annotations
 
-import argparse
 import sys
 from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
 
-from convert import safe_pickle
-from convert.tables import ConversionError, Rule, apply_rules, flatten, unflatten
+from convert import cli, safe_pickle
+from convert.tables import (
+  ConversionError,
+  Rule,
+  apply_rules,
+  flatten,
+  torch_conv_to_hwio,
+  unflatten,
+)
 from isf_jax.metrics.inception import VARIANTS
 
 CLASSES = {1008: "pytorch_fid", 1000: "torchvision"}
-
-
-def _hwio(w):  # [O, I, kh, kw] -> [kh, kw, I, O]
-  return np.transpose(w, (2, 3, 1, 0))
 
 
 def _torch_name(path: str) -> str:
@@ -35,7 +37,9 @@ def _torch_name(path: str) -> str:
 
 
 RULES = [
-  Rule(r"params/(.+)/conv/kernel", lambda m: f"{_torch_name(m[1])}.conv.weight", _hwio),
+  Rule(
+    r"params/(.+)/conv/kernel", lambda m: f"{_torch_name(m[1])}.conv.weight", torch_conv_to_hwio
+  ),
   Rule(r"params/(.+)/bn/scale", lambda m: f"{_torch_name(m[1])}.bn.weight"),
   Rule(r"params/(.+)/bn/bias", lambda m: f"{_torch_name(m[1])}.bn.bias"),
   Rule(r"batch_stats/(.+)/bn/mean", lambda m: f"{_torch_name(m[1])}.bn.running_mean"),
@@ -99,24 +103,17 @@ def convert_file(src, out=None, variant: str | None = None, overwrite: bool = Fa
 
 
 def main(argv=None) -> int:
-  parser = argparse.ArgumentParser(
-    prog="python -m convert.inception",
-    description="Convert InceptionV3 weights for FID.",
-    formatter_class=argparse.RawDescriptionHelpFormatter,
-    epilog=__doc__,
+  parser = cli.converter_parser(
+    "python -m convert.inception",
+    "Convert InceptionV3 weights for FID.",
+    __doc__,
+    "pytorch-fid or torchvision InceptionV3 .pth",
   )
-  parser.add_argument("src", help="pytorch-fid or torchvision InceptionV3 .pth")
-  parser.add_argument("out", nargs="?", help="output directory (default: the cache)")
   parser.add_argument("--variant", choices=VARIANTS, help="default: detected from the file")
-  parser.add_argument("--overwrite", action="store_true")
   args = parser.parse_args(argv)
-  try:
-    out = convert_file(args.src, args.out, args.variant, args.overwrite)
-  except (OSError, ValueError, KeyError, safe_pickle.UnsafePickleError) as e:
-    print(f"error: {e}", file=sys.stderr)
-    return 1
-  print(f"InceptionV3 -> {out}", file=sys.stderr)
-  return 0
+  return cli.run_conversion(
+    lambda: convert_file(args.src, args.out, args.variant, args.overwrite), "InceptionV3"
+  )
 
 
 if __name__ == "__main__":

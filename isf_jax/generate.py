@@ -23,14 +23,20 @@ from isf_jax import images
 from isf_jax.stylegan2.networks import NOISE_MODES, Generator
 
 
-def parse_seeds(text: str) -> list[int]:
-  """'0-3,7,10-11' -> [0, 1, 2, 3, 7, 10, 11]."""
-  seeds = []
+def parse_int_ranges(text: str, what: str, example: str) -> list[int]:
+  """'0-3,7,10-11' -> [0, 1, 2, 3, 7, 10, 11]: inclusive ranges, as on a command line."""
+  values = []
   for part in text.split(","):
     lo, sep, hi = part.strip().partition("-")
     if not lo.isdigit() or (sep and not hi.isdigit()):
-      raise ValueError(f"bad seed range {part!r}: use e.g. 0-15 or 1,5,9")
-    seeds += list(range(int(lo), int(hi) + 1)) if sep else [int(lo)]
+      raise ValueError(f"bad {what} range {part!r}: use e.g. {example}")
+    values += list(range(int(lo), int(hi) + 1)) if sep else [int(lo)]
+  return values
+
+
+def parse_seeds(text: str) -> list[int]:
+  """'0-3,7,10-11' -> [0, 1, 2, 3, 7, 10, 11]."""
+  seeds = parse_int_ranges(text, "seed", "0-15 or 1,5,9")
   if not seeds:
     raise ValueError("no seeds given")
   return seeds

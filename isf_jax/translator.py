@@ -25,6 +25,7 @@ import numpy as np
 from tqdm import tqdm
 
 from isf_jax import checkpoints
+from isf_jax.generate import parse_int_ranges
 from isf_jax.models.isf import ISF
 from isf_jax.stylegan2.config import GeneratorConfig
 from isf_jax.stylegan2.networks import Generator
@@ -51,13 +52,7 @@ def checkpoint_sha256(path) -> str:
 
 def parse_layers(text: str) -> tuple[int, ...]:
   """'0-3,7' -> (0, 1, 2, 3, 7): inclusive ranges, as on the command line."""
-  layers = []
-  for part in text.split(","):
-    lo, sep, hi = part.strip().partition("-")
-    if not lo.isdigit() or (sep and not hi.isdigit()):
-      raise ValueError(f"bad layer range {part!r}: use e.g. 4-7 or 2,3")
-    layers += list(range(int(lo), int(hi) + 1)) if sep else [int(lo)]
-  return tuple(layers)
+  return tuple(parse_int_ranges(text, "layer", "4-7 or 2,3"))
 
 
 def layer_mask(layers, names: Iterable[str], num_layers: int) -> np.ndarray:
