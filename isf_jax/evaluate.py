@@ -753,10 +753,12 @@ def evaluate_from_config(
 
 
 def main(argv):
-  from absl import flags
+  from absl import flags, logging
 
   del argv
   f = flags.FLAGS
+  if not f["verbosity"].present:
+    logging.set_verbosity(logging.WARNING)  # orbax and TFDS log every read at INFO
   protocol = Protocol(
     num_test=f.num_test,
     diversity_inputs=f.diversity_inputs,
@@ -792,13 +794,11 @@ def _split_assignment(text: str) -> tuple[str, str]:
 
 
 def _define_flags():
+  """This command's flags; --config and --workdir are the trainer's (defined on its import)."""
   from absl import flags
-  from ml_collections import config_flags
 
-  config = config_flags.DEFINE_config_file(
-    "config", None, "training config file", lock_config=False
-  )
-  flags.DEFINE_string("workdir", None, "training workdir (isf_ema, data, and eval/ go here)")
+  from isf_jax import train
+
   flags.DEFINE_string("isf", None, "ISF checkpoint directory (default: WORKDIR/isf_ema)")
   flags.DEFINE_string("generator", None, "generator checkpoint (default: the config's)")
   flags.DEFINE_string("out", None, "output directory (default: WORKDIR/eval)")
@@ -822,7 +822,7 @@ def _define_flags():
   flags.DEFINE_list("classifier_invert", [], "attributes whose label is 1 - (p > 0.5)")
   flags.DEFINE_float("interfacegan_alpha", None, "InterFaceGAN edit strength (default 3.0)")
   flags.mark_flags_as_required(["config", "workdir"])
-  return config
+  return train._CONFIG
 
 
 if __name__ == "__main__":
