@@ -131,38 +131,42 @@ def _to_metric_size(images):
 
 
 class Harness:
-  """Jitted per-batch computations shared by every method (compiled once per shape)."""
+  """Jitted per-batch computations shared by every method.
+
+  Every network is compiled once, for one batch shape: paths and sample pairs are looped on
+  the host over batches of `batch_size` images, which keeps the device memory of 20 frames
+  small (they are kept at LPIPS size) and the compile time of a CI run short."""
 
   def __init__(self, render: Callable, nets: MetricNetworks, protocol: Protocol):
     self.nets = nets
     self.protocol = protocol
     self.render = jax.jit(render)
-    alphas = jnp.asarray(ppl.interpolation_alphas(protocol.num_frames), jnp.float32)
-    pairs = diversity.sample_pairs(protocol.diversity_samples)
+    self.lerp = jax.jit(ppl.lerp)
+    self.to_metric_size = jax.jit(_to_metric_size)
+    self.lpips = jax.jit(nets.lpips)
+    self.alphas = ppl.interpolation_alphas(protocol.num_frames)
+    self.pairs = diversity.sample_pairs(protocol.diversity_samples)
+    self.ppl_images = jax.jit(lambda x: ppl.ppl_images(x, protocol.ppl_crop))
+    self.lpips_vgg = jax.jit(nets.lpips_vgg) if nets.lpips_vgg is not None else None
 
-    def frames(wp, wp_edit):  # -> [F, B, h, w, 3] at LPIPS size
-      return jax.lax.map(lambda a: _to_metric_size(render(ppl.lerp(wp, wp_edit, a))), alphas)
+  def path(self, wp, wp_edit):
+    """(steps [B, F - 1], shortest path [B]) of the frames from wp to wp_edit."""
+    frames = [self.to_metric_size(self.render(self.lerp(wp, wp_edit, a))) for a in self.alphas]
+    steps = [self.lpips(a, b) for a, b in zip(frames[:-1], frames[1:], strict=True)]
+    return np.stack(steps, axis=1), np.asarray(self.lpips(frames[0], frames[-1]))
 
-    def path(wp, wp_edit):  # -> steps [B, F - 1], shortest [B]
-      f = frames(wp, wp_edit)
-      b = f.shape[1]
-      steps = nets.lpips(f[:-1].reshape(-1, *f.shape[2:]), f[1:].reshape(-1, *f.shape[2:]))
-      return steps.reshape(-1, b).T, nets.lpips(f[0], f[-1])
+  def ppl(self, wp, wp_edit, t):
+    """StyleGAN PPL distances [B] at points t [B] of the path from wp to wp_edit."""
+    eps = self.protocol.ppl_eps
+    a = self.ppl_images(self.render(self.lerp(wp, wp_edit, t)))
+    b = self.ppl_images(self.render(self.lerp(wp, wp_edit, t + eps)))
+    return ppl.ppl_distances(self.lpips_vgg, a, b, eps)
 
-    def path_length_samples(wp, wp_edit, t):  # -> [B] StyleGAN PPL distances
-      a = ppl.ppl_images(render(ppl.lerp(wp, wp_edit, t)), protocol.ppl_crop)
-      b = ppl.ppl_images(render(ppl.lerp(wp, wp_edit, t + protocol.ppl_eps)), protocol.ppl_crop)
-      return nets.lpips_vgg(a, b) / protocol.ppl_eps**2
-
-    def pairwise(wp_samples):  # [S, B, L, C] -> [B] mean LPIPS over pairs i < j
-      images = jax.lax.map(lambda w: _to_metric_size(render(w)), wp_samples)  # [S, B, h, w, 3]
-      a = images[pairs[0]].reshape(-1, *images.shape[2:])
-      b = images[pairs[1]].reshape(-1, *images.shape[2:])
-      return nets.lpips(a, b).reshape(len(pairs[0]), -1).mean(axis=0)
-
-    self.path = jax.jit(path)
-    self.ppl = jax.jit(path_length_samples) if nets.lpips_vgg is not None else None
-    self.pairwise = jax.jit(pairwise)
+  def pairwise(self, wp_samples):
+    """Mean LPIPS over sample pairs i < j per input [B]; wp_samples: S codes [B, L, C]."""
+    images = [self.to_metric_size(self.render(w)) for w in wp_samples]
+    distances = [self.lpips(images[i], images[j]) for i, j in zip(*self.pairs, strict=True)]
+    return np.mean(np.stack(distances), axis=0)
 
   def source_outputs(self, wp) -> dict:
     """ArcFace embeddings and classifier labels of the source images [N, ...]."""
@@ -175,7 +179,7 @@ class Harness:
         out["labels"].append(np.asarray(self.nets.classifier(images))[:m])
     return {k: np.concatenate(v) for k, v in out.items() if v}
 
-  def direction(self, method: Method, edit, wp, labels, source, k: int, value: int, key, bar):
+  def direction(self, edit, wp, labels, source, k: int, value: int, key, bar):
     """Per-code arrays of one (method, attribute, direction)."""
     p = self.protocol
     out = {name: [] for name in ("features", "frs", "predicted", "diversity", "ppl", "steps",
@@ -199,16 +203,16 @@ class Harness:
       steps, shortest = self.path(batch, edited)
       out["steps"].append(np.asarray(steps)[:m])
       out["shortest"].append(np.asarray(shortest)[:m])
-      if self.ppl is not None:
+      if self.lpips_vgg is not None:
         t = jax.random.uniform(jax.random.fold_in(batch_key, 1), (p.batch_size,))
-        out["ppl"].append(np.asarray(self.ppl(batch, edited, t))[:m])
+        out["ppl"].append(self.ppl(batch, edited, t)[:m])
       if start < p.diversity_inputs:
         keep = min(m, p.diversity_inputs - start)
-        samples = jnp.stack([
+        samples = [
           edit(batch, targets, k, jax.random.fold_in(batch_key, 100 + s))
           for s in range(p.diversity_samples)
-        ])  # fmt: skip
-        out["diversity"].append(np.asarray(self.pairwise(samples))[:keep])
+        ]
+        out["diversity"].append(self.pairwise(samples)[:keep])
       bar.update(stop - start)
     arrays = {name: np.concatenate(v) for name, v in out.items() if v}
     arrays["flipped"] = np.asarray(labels)[: p.num_test, k] != value
@@ -313,9 +317,7 @@ def run_evaluation(
         bar.set_postfix_str(f"{method.name} {name}->{value}")
         k = attributes.index(name)
         key = jax.random.fold_in(jax.random.fold_in(base_key, k), value)
-        arrays = harness.direction(
-          method, edits[method.name], wp, labels, source, k, value, key, bar
-        )
+        arrays = harness.direction(edits[method.name], wp, labels, source, k, value, key, bar)
         _save_npz(
           _partial_path(out_dir, method.name, name, value),
           arrays,
@@ -331,8 +333,10 @@ def run_evaluation(
   return results
 
 
-def direction_metrics(arrays: dict, reference_stats) -> dict:
-  """Scalar metrics of one direction, or of several pooled (arrays concatenated)."""
+def direction_metrics(arrays: dict, reference_stats=None) -> dict:
+  """Scalar metrics of one direction, or of several pooled (arrays concatenated). FID only
+  where `reference_stats` are given: per attribute, both directions pooled as `cal_fid.py`
+  (each 2048-d matrix square root costs seconds to minutes on a CPU)."""
   row = {"count": int(len(arrays["steps"]))}
   if "features" in arrays and reference_stats is not None:
     from isf_jax.metrics import fid
@@ -366,7 +370,7 @@ def summarize(partial: dict, methods, names, reference_stats, protocol) -> dict:
       for value in DIRECTIONS:
         arrays = dict(partial[method.name, name, value])
         arrays["target"] = np.full(len(arrays["steps"]), value)
-        rows[f"to{value}"] = direction_metrics(arrays, reference_stats)
+        rows[f"to{value}"] = direction_metrics(arrays)
         for key, array in arrays.items():
           pooled.setdefault(key, []).append(array)
       rows["both"] = direction_metrics(
@@ -529,11 +533,17 @@ def _lpips_fn(net: str, config):
   return lambda a, b: model.apply(variables, a, b)
 
 
-def metric_networks(config, weights: str, data_dir, inception_variant: str, classifiers: dict,
-                    invert: set) -> MetricNetworks:  # fmt: skip
+def metric_networks(
+  config,
+  workdir,
+  weights: str = "auto",
+  inception_variant: str | None = "pytorch_fid",
+  classifiers: dict | None = None,
+  invert=None,
+) -> MetricNetworks:
   """The metric networks for this config; `weights`: "real", "random" or "auto" (random on
-  the demo world, real otherwise). Missing converted weights raise FileNotFoundError naming
-  the conversion command."""
+  the demo world, real otherwise); `inception_variant` None: no FID. Missing converted weights
+  raise FileNotFoundError naming the conversion command."""
   from isf_jax.metrics import arcface, inception
 
   demo = config.generator.ckpt == "demo"
@@ -541,32 +551,34 @@ def metric_networks(config, weights: str, data_dir, inception_variant: str, clas
     weights = "random" if demo else "real"
   if weights not in ("real", "random"):
     raise ValueError(f"--metric_weights must be auto, real or random, got {weights!r}")
-  notes = {"lpips": "AlexNet v0.1 and VGG16 v0.1, real weights"}
-  if weights == "random":
-    features = inception.random_inception(inception_variant)
-    embed = arcface.random_arcface()
-  else:
-    features = inception.load_inception(inception_variant)
-    embed = arcface.load_arcface()
-  notes["inception"] = f"InceptionV3 ({inception_variant}), {weights} weights"
+  notes = {"lpips": "AlexNet and VGG16 v0.1, real weights"}
+  features = None
+  if inception_variant is not None:
+    features = (
+      inception.random_inception(inception_variant)
+      if weights == "random"
+      else inception.load_inception(inception_variant)
+    )
+    notes["inception"] = f"InceptionV3 ({inception_variant}), {weights} weights"
+  embed = arcface.random_arcface() if weights == "random" else arcface.load_arcface()
   notes["arcface"] = f"ArcFace IR-SE50, {weights} weights"
   if demo:
     from isf_jax import demo as demo_module
     from isf_jax import demo_world
 
-    thresholds = json.loads(demo_world._thresholds_path(config, Path(data_dir).parent).read_text())
+    thresholds = json.loads(demo_world._thresholds_path(config, workdir).read_text())
     classifier = demo_module.ExactClassifier(thresholds)
     notes["classifier"] = "the demo world's exact classifier (training-set medians)"
   else:
-    classifier = _real_classifier(config, classifiers, invert)
-    notes["classifier"] = (
-      "CelebA-HQ attribute classifiers: "
-      + ", ".join(
-        f"{a}={Path(p).name}{' (inverted)' if a in invert else ''}" for a, p in classifiers.items()
-      )  # fmt: skip
-      if classifier is not None
-      else "none"
-    )
+    classifiers = classifiers or {}
+    names = list(config.data.attributes)
+    invert = {a for a in names if a != "age"} if invert is None else set(invert)
+    classifier = _real_classifier(names, classifiers, invert)
+    notes["classifier"] = "none"
+    if classifier is not None:
+      notes["classifier"] = "CelebA-HQ attribute classifiers: " + ", ".join(
+        f"{a}={Path(classifiers[a]).name}{' (inverted)' if a in invert else ''}" for a in names
+      )
   return MetricNetworks(
     lpips=_lpips_fn("alex", config),
     lpips_vgg=_lpips_fn("vgg", config),
@@ -577,18 +589,19 @@ def metric_networks(config, weights: str, data_dir, inception_variant: str, clas
   )
 
 
-def _real_classifier(config, classifiers: dict, invert: set):
-  """[N, K] labels from one logit network per attribute: (sigmoid(logit) > 0.5) XOR invert."""
+def _real_classifier(names, classifiers: dict, invert: set):
+  """[N, K] labels from one converted classifier per attribute: (sigmoid(logit) > 0.5) XOR
+  invert (the official rule inverts every attribute but age)."""
   from isf_jax.metrics.attribute_classifier import load_attribute_classifier
 
   if classifiers == {"none": "none"}:
     return None
-  names = list(config.data.attributes)
   missing = [a for a in names if a not in classifiers]
   if missing:
     raise FileNotFoundError(
       f"no attribute classifier for {missing}: pass --classifier NAME=PATH for each attribute "
-      "(converted NVIDIA CelebA-HQ classifiers), or --classifier none to skip accuracy"
+      "(a celebahq-classifier .pkl or its conversion by `python -m convert.attribute_classifier`),"
+      " or --classifier none to skip accuracy"
     )
   logit_fns = [load_attribute_classifier(classifiers[a]) for a in names]
 
@@ -689,9 +702,10 @@ def evaluate_from_config(
   fid_reference="",
   num_fid_reference=5000,
   classifiers=None,
-  invert=(),
+  invert=None,
   interfacegan_alpha=None,
   attributes=None,
+  fid=True,
 ) -> dict:
   """Library entry point of the command: load everything named by the config, run, write."""
   from isf_jax.data import pipeline
@@ -721,9 +735,10 @@ def evaluate_from_config(
     chosen.append(isf_method(module, params, noise_dim))
     meta["isf"] = f"{isf_path} (step {isf_meta.get('step', 'unknown')})"
   render = _generator_render(config)
-  nets = metric_networks(config, metric_weights, data_dir, inception_variant, classifiers or {},
-                         set(invert))  # fmt: skip
-  needs_train = "interfacegan" in methods or not fid_reference.endswith(".npz")
+  nets = metric_networks(
+    config, workdir, metric_weights, inception_variant if fid else None, classifiers, invert
+  )
+  needs_train = "interfacegan" in methods or (fid and not fid_reference.endswith(".npz"))
   train_split = (
     pipeline.load_split(data_dir, config.data.name, config.data.train_split)
     if needs_train
@@ -741,14 +756,17 @@ def evaluate_from_config(
       "alpha": alpha,
       "boundary_val_accuracy": dict(zip(names, boundaries.val_accuracy.tolist(), strict=True)),
     }
-  mu, sigma, description = reference_statistics(
-    fid_reference, nets, render, train_split["wp"] if train_split else None, num_fid_reference,
-    protocol.batch_size, out_dir / "fid_reference.npz",
-  )  # fmt: skip
-  meta["fid_reference"] = description
+  reference = None
+  if fid:
+    mu, sigma, description = reference_statistics(
+      fid_reference, nets, render, train_split["wp"] if train_split else None, num_fid_reference,
+      protocol.batch_size, out_dir / "fid_reference.npz",
+    )  # fmt: skip
+    reference = (mu, sigma)
+    meta["fid_reference"] = description
   return run_evaluation(
     chosen, render, nets, test["wp"], test["labels"], names, protocol, out_dir,
-    reference_stats=(mu, sigma), meta=meta, evaluate_attributes=attributes,
+    reference_stats=reference, meta=meta, evaluate_attributes=attributes,
   )  # fmt: skip
 
 
@@ -775,8 +793,8 @@ def main(argv):
       methods=tuple(f.methods), protocol=protocol, metric_weights=f.metric_weights,
       inception_variant=f.inception_variant, fid_reference=f.fid_reference,
       num_fid_reference=f.num_fid_reference, classifiers=classifiers,
-      invert=tuple(f.classifier_invert), interfacegan_alpha=f.interfacegan_alpha,
-      attributes=f.attributes or None,
+      invert=f.classifier_invert, interfacegan_alpha=f.interfacegan_alpha,
+      attributes=f.attributes or None, fid=f.fid,
     )  # fmt: skip
   except (FileNotFoundError, ValueError) as e:
     print(f"error: {e}", file=sys.stderr)
@@ -819,7 +837,10 @@ def _define_flags():
                       "(default: generator renders of training codes)")  # fmt: skip
   flags.DEFINE_integer("num_fid_reference", 5000, "training codes rendered for the FID reference")
   flags.DEFINE_multi_string("classifier", [], "NAME=PATH of a converted attribute classifier")
-  flags.DEFINE_list("classifier_invert", [], "attributes whose label is 1 - (p > 0.5)")
+  flags.DEFINE_list(
+    "classifier_invert", None, "attributes read as 1 - [p > 0.5] (default: all but age, official)"
+  )
+  flags.DEFINE_bool("fid", True, "compute FID (--nofid: skip Inception and the reference set)")
   flags.DEFINE_float("interfacegan_alpha", None, "InterFaceGAN edit strength (default 3.0)")
   flags.mark_flags_as_required(["config", "workdir"])
   return train._CONFIG

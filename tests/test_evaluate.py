@@ -53,8 +53,9 @@ def _data():
 
 
 def _reference(wp):
+  """Statistics of the sources, twice: what an identity edit's pooled directions give."""
   features = stand_in_networks().inception(linear_render(jnp.asarray(wp[:6])))
-  return fid.feature_statistics(features)
+  return fid.feature_statistics(np.concatenate([features, features]))
 
 
 def test_harness_metrics_by_hand(tmp_path):
@@ -70,7 +71,8 @@ def test_harness_metrics_by_hand(tmp_path):
     assert row["count"] == 6
     assert row["lpips"] == 0 and row["pir"] == 0 and row["path_lpips"] == 0 and row["ppl"] == 0
     assert row["frs"] == pytest.approx(1.0)
-  assert ident["to1"]["fid"] == pytest.approx(0.0, abs=1e-4)  # the reference set itself
+  assert ident["both"]["fid"] == pytest.approx(0.0, abs=1e-4)  # the reference set itself
+  assert "fid" not in ident["to1"]  # FID per attribute only, as cal_fid.py
   source_positive = labels[:6, 0].mean()
   assert ident["to1"]["acc"] == pytest.approx(source_positive)
   assert ident["to0"]["acc"] == pytest.approx(1 - source_positive)
@@ -84,7 +86,7 @@ def test_harness_metrics_by_hand(tmp_path):
     step = float(jnp.abs(5.0 * MIX.sum(axis=0)).mean())  # |I(w') - I(w)|, any code
     assert row["path_lpips"] == pytest.approx(step / 4, rel=1e-4)  # 5 frames, 4 steps
     assert row["ppl"] == pytest.approx(float(jnp.square(5.0 * MIX.sum(axis=0)).mean()), rel=2e-2)
-    assert row["fid"] > 1.0
+  assert shift["both"]["fid"] > 1.0
   assert results["methods"]["noisy"]["attributes"]["a"]["to1"]["lpips"] > 0.05
   assert results["methods"]["shift"]["mean"]["acc"] == 1.0
 
@@ -131,3 +133,99 @@ def test_too_few_test_codes_and_unknown_attributes(tmp_path):
       [IDENTITY], linear_render, stand_in_networks(), wp, labels, ["a"], PROTOCOL, tmp_path,
       evaluate_attributes=["b"],
     )  # fmt: skip
+
+
+# --- the demo world end to end -----------------------------------------------------------
+
+DEMO_FLAGS = dict(
+  num_test=4, diversity_inputs=4, diversity_samples=3, num_frames=4, batch_size=4, ppl_crop=True
+)
+
+
+@pytest.fixture(scope="module")
+def demo_workdir(tmp_path_factory):
+  """A small demo dataset and an ISF exported exactly as the trainer exports it (random
+  initial weights: training itself is tested in test_train.py)."""
+  import types
+
+  from configs import demo
+  from isf_jax import demo_world, train
+  from isf_jax.models.isf import ISF
+
+  workdir = tmp_path_factory.mktemp("demo")
+  config = demo.get_config()
+  config.data.num_train = 128
+  config.data.num_test = 6
+  demo_world.prepare_dataset(config, workdir)
+  w_dim = 64
+  shapes = (jnp.zeros((1, config.isf.num_layers, w_dim)), jnp.zeros((1, config.train.noise_dim)))
+  params = ISF(**train.isf_kwargs(config)).init(jax.random.key(0), *shapes, jnp.zeros((1, 4)))
+  state = types.SimpleNamespace(isf_ema_params=params["params"], step=0)
+  train.export_isf(workdir / "isf_ema", config, state, w_dim)
+  return config, workdir
+
+
+@pytest.mark.slow
+def test_demo_world_isf_against_interfacegan(demo_workdir, lpips_cache):
+  config, workdir = demo_workdir
+  protocol = evaluate.Protocol(**DEMO_FLAGS)
+  results = evaluate.evaluate_from_config(
+    config, workdir, protocol=protocol, attributes=["bright"], fid=False
+  )
+  isf = results["methods"]["isf"]["attributes"]["bright"]
+  ifg = results["methods"]["interfacegan"]["attributes"]["bright"]
+  assert set(isf) == {"to1", "to0", "both"} and isf["to1"]["count"] == 4
+  assert isf["both"]["lpips"] > 0 and ifg["both"]["lpips"] < 1e-9  # InterFaceGAN: deterministic
+  assert ifg["to1"]["acc"] >= 0.75 and ifg["to0"]["acc"] >= 0.75  # w +- 3 n moves brightness
+  for row in (*isf.values(), *ifg.values()):
+    assert 0 <= row["acc"] <= 1 and -1 <= row["frs"] <= 1 and row["ppl"] > 0 and row["pir"] >= 0
+  accuracies = results["interfacegan"]["boundary_val_accuracy"]
+  assert set(accuracies) == set(config.data.attributes)
+  md = (workdir / "eval" / "results.md").read_text()
+  assert "| isf | bright | to1 |" in md and "| interfacegan | bright | both |" in md
+  assert "ArcFace IR-SE50, random weights" in md and "exact classifier" in md
+
+  assert len(list((workdir / "eval" / "partial").rglob("*.npz"))) == 4  # resume: see above
+
+
+def test_checkpoint_not_matching_the_config(demo_workdir):
+  config, workdir = demo_workdir
+  other = config.copy_and_resolve_references()
+  other.data.attributes = ["bright", "warm", "contrasty", "top_heavy"]
+  with pytest.raises(ValueError, match="trained on attributes"):
+    evaluate.load_isf(workdir / "isf_ema", other, 64)
+  other = config.copy_and_resolve_references()
+  other.isf.num_layers = 6
+  with pytest.raises(ValueError, match="num_layers=8 but the config has 6"):
+    evaluate.load_isf(workdir / "isf_ema", other, 64)
+  with pytest.raises(ValueError, match="w_dim 64 but the data has 32"):
+    evaluate.load_isf(workdir / "isf_ema", config, 32)
+  with pytest.raises(FileNotFoundError, match="python -m isf_jax.train"):
+    evaluate.load_isf(workdir / "nothing", config, 64)
+
+
+def test_command_errors_in_one_line(demo_workdir):
+  import subprocess
+  import sys
+  from pathlib import Path
+
+  config, workdir = demo_workdir
+  root = Path(__file__).resolve().parents[1]
+  base = [sys.executable, "-m", "isf_jax.evaluate", "--config", "configs/demo.py",
+          "--workdir", str(workdir), f"--config.data.data_dir={workdir / 'data'}"]  # fmt: skip
+  few = subprocess.run(base, cwd=root, capture_output=True, text=True)  # default: 1000 codes
+  assert few.returncode == 1
+  assert few.stderr.strip().splitlines()[-1] == (
+    "error: the test split has 6 codes but the protocol needs --num_test=1000; generate more "
+    "test codes or pass --num_test=6"
+  )
+
+
+def test_missing_metric_weights_name_the_command(monkeypatch, tmp_path):
+  from configs import ffhq
+
+  monkeypatch.setenv("ISF_JAX_CACHE", str(tmp_path))
+  with pytest.raises(FileNotFoundError, match="python -m convert.inception"):
+    evaluate.metric_networks(ffhq.get_config(), tmp_path)
+  with pytest.raises(FileNotFoundError, match="python -m convert.arcface"):
+    evaluate.metric_networks(ffhq.get_config(), tmp_path, inception_variant=None)
