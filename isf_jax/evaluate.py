@@ -7,7 +7,8 @@
 Protocol (paper IV and SI A-A; the official `eval/*.py`, minus their bugs: docs/evaluation.md):
 every one of the first `--num_test` (1000) held-out test codes is translated with each attribute
 set to 1 and to 0 (the other labels kept); per attribute and direction:
-  FID      Inception pool3 statistics of the translations vs a reference set;
+  FID      Inception pool3 statistics of the translations vs a reference set (per attribute,
+           both directions pooled, as `cal_fid.py`; `--nofid` skips it);
   LPIPS    diversity: `--diversity_samples` (10) translations per input, mean LPIPS-Alex over
            pairs i < j;
   FRS      cosine similarity of ArcFace embeddings, source vs translation;
@@ -20,8 +21,8 @@ Writes `eval/results.json` and `eval/results.md` (Table I and II layout) under -
 skipped on a rerun with the same protocol, so an interrupted run resumes.
 
 On the demo world (generator "demo") the exact demo classifier stands in for the attribute
-networks and, unless converted weights are given, Inception and ArcFace have random weights
-(marked in the table): the numbers test the machinery, not face quality.
+networks and Inception and ArcFace have random weights (marked in the table; `--metric_weights
+real` loads converted ones): the numbers test the machinery, not face quality.
 """
 
 from __future__ import annotations
@@ -324,7 +325,7 @@ def run_evaluation(
           {**base_meta, "method": method.name},
         )
         partial[method.name, name, value] = arrays
-  results = summarize(partial, methods, names, reference_stats, protocol)
+  results = summarize(partial, methods, names, reference_stats)
   results["networks"] = nets.notes
   results["protocol"] = dataclasses.asdict(protocol)
   results.update(meta or {})
@@ -360,7 +361,7 @@ def direction_metrics(arrays: dict, reference_stats=None) -> dict:
 METRICS = ("fid", "lpips", "frs", "acc", "acc_flipped", "ppl", "pir", "path_lpips")
 
 
-def summarize(partial: dict, methods, names, reference_stats, protocol) -> dict:
+def summarize(partial: dict, methods, names, reference_stats) -> dict:
   """results["methods"][method] = {"attributes": {name: {"to1", "to0", "both"}}, "mean"}."""
   results = {"methods": {}}
   for method in methods:
