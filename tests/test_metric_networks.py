@@ -5,6 +5,7 @@ Inception and IR-SE50 are too big to store: the tests rebuild the fixtures' rand
 dicts with `tests/metric_recipe.py` and push them through the converters.
 """
 
+import functools
 import json
 import pickle
 from pathlib import Path
@@ -359,4 +360,21 @@ def test_resize_bicubic_pil_matches_pil(size):
   image = np.random.default_rng(0).uniform(0, 1, (40, 52)).astype(np.float32)
   expected = np.asarray(Image.fromarray(image, mode="F").resize(size[::-1], Image.BICUBIC))
   actual = resize_bicubic_pil(jnp.asarray(image)[None, :, :, None], size)[0, :, :, 0]
+  np.testing.assert_allclose(actual, expected, atol=1e-5)
+
+
+def test_fused_downscale_conv_is_conv_then_average():
+  """TF's fused `conv2d_downscale2d` (the 3x3 kernel padded to 4x4 and averaged over its four
+  shifts, stride 2, SAME) equals the classifier's 3x3 conv followed by 2x2 averaging."""
+  rng = np.random.default_rng(5)
+  x = jnp.asarray(rng.standard_normal((2, 8, 8, 3)), jnp.float32)
+  w = rng.standard_normal((3, 3, 3, 4)).astype(np.float32)
+  padded = np.pad(w, ((1, 1), (1, 1), (0, 0), (0, 0)))
+  fused = (padded[1:, 1:] + padded[:-1, 1:] + padded[1:, :-1] + padded[:-1, :-1]) * 0.25
+  dims = ("NHWC", "HWIO", "NHWC")
+  conv = functools.partial(
+    jax.lax.conv_general_dilated, dimension_numbers=dims, precision=jax.lax.Precision.HIGHEST
+  )
+  expected = conv(x, jnp.asarray(fused), (2, 2), "SAME")
+  actual = box_downsample(conv(x, jnp.asarray(w), (1, 1), "SAME"), 2)
   np.testing.assert_allclose(actual, expected, atol=1e-5)

@@ -12,6 +12,7 @@ import json
 from pathlib import Path
 
 import jax
+import jax.numpy as jnp
 import numpy as np
 
 from isf_jax import checkpoints
@@ -35,15 +36,13 @@ def load_network(path, network: str, make_command: str) -> tuple[dict, dict]:
   meta = json.loads(meta_text)
   if meta.get("network") != network:
     raise ValueError(f"{path} holds a {meta.get('network')!r} network, not {network!r}")
-  return meta, jax.tree.map(lambda a: jax.numpy.asarray(np.asarray(a)), variables)
+  return meta, jax.tree.map(jnp.asarray, variables)
 
 
 def random_variables(module, input_shape: tuple, seed: int) -> dict:
   """Deterministic stand-in weights for `module` (tests, timing; not for scores): He-scaled
   normal kernels, unit BatchNorm scales and variances, zero biases and means, PReLU slopes
   0.25. Drawn with numpy from the shapes alone, so nothing is compiled."""
-  import jax.numpy as jnp
-
   x = jax.ShapeDtypeStruct(input_shape, jnp.float32)
   shapes = jax.eval_shape(module.init, jax.random.key(0), x)
   rng = np.random.default_rng(seed)
