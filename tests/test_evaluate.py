@@ -229,3 +229,22 @@ def test_missing_metric_weights_name_the_command(monkeypatch, tmp_path):
     evaluate.metric_networks(ffhq.get_config(), tmp_path)
   with pytest.raises(FileNotFoundError, match="python -m convert.arcface"):
     evaluate.metric_networks(ffhq.get_config(), tmp_path, inception_variant=None)
+
+
+def test_real_classifiers_use_the_official_label_rule(monkeypatch):
+  from isf_jax.metrics import attribute_classifier
+
+  # Stand-in logit networks: the mean pixel, whatever the file.
+  monkeypatch.setattr(
+    attribute_classifier, "load_attribute_classifier",
+    lambda path: lambda images: np.asarray(images).mean(axis=(1, 2, 3)),
+  )  # fmt: skip
+  names = ["gender", "age"]
+  files = {"gender": "00-male.pkl", "age": "04-young.pkl"}
+  classify = evaluate._real_classifier(names, files, invert={"gender"})
+  images = np.stack([np.full((4, 4, 3), 0.5), np.full((4, 4, 3), -0.5)])
+  # gender: 1 - [p > 0.5]; age: [p > 0.5] (official cal_accuracy.py)
+  np.testing.assert_array_equal(classify(images), [[0, 1], [1, 0]])
+  with pytest.raises(FileNotFoundError, match="no attribute classifier for \\['age'\\]"):
+    evaluate._real_classifier(names, {"gender": "x"}, invert=set())
+  assert evaluate._real_classifier(names, {"none": "none"}, invert=set()) is None
