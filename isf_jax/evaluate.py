@@ -519,9 +519,9 @@ def _generator_render(config):
 
   generator, variables = train.load_generator(config)
 
-  def render(wp):  # [B, L, C] -> [B, R, R, 3] in [-1, 1], fixed noise, clipped as saved images
-    images = generator.apply(variables, wp, noise_mode="const", method="synthesize")
-    return jnp.clip(images, -1.0, 1.0)
+  def render(wp):  # [B, L, C] -> [B, R, R, 3], about [-1, 1]; fixed noise
+    # Not clipped: the dataset's labels and the trainer's losses saw unclipped images too.
+    return generator.apply(variables, wp, noise_mode="const", method="synthesize")
 
   return render
 
