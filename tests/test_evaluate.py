@@ -248,3 +248,32 @@ def test_real_classifiers_use_the_official_label_rule(monkeypatch):
   with pytest.raises(FileNotFoundError, match="no attribute classifier for \\['age'\\]"):
     evaluate._real_classifier(names, {"gender": "x"}, invert=set())
   assert evaluate._real_classifier(names, {"none": "none"}, invert=set()) is None
+
+
+def test_fid_reference_from_images_stats_or_renders(tmp_path):
+  from isf_jax import images
+
+  nets = stand_in_networks()
+  wp, _ = _data()
+  renders = np.asarray(linear_render(jnp.asarray(wp[:4])))
+  for i, image in enumerate(images.to_uint8(renders)):
+    images.save_png(tmp_path / "real" / f"{i}.png", image)
+  mu, sigma, what = evaluate.reference_statistics(
+    str(tmp_path / "real"), nets, None, None, 0, 3, tmp_path / "ref.npz"
+  )
+  assert what == f"images in {tmp_path / 'real'}" and mu.shape == (16,) and sigma.shape == (16, 16)
+  quantised = images.to_uint8(renders).astype(np.float32) / 127.5 - 1.0  # what the PNGs hold
+  np.testing.assert_allclose(mu, quantised.reshape(4, -1)[:, :16].mean(0), atol=1e-5)
+  again = evaluate.reference_statistics(str(tmp_path / "real"), nets, None, None, 0, 3,
+                                        tmp_path / "ref.npz")  # fmt: skip
+  np.testing.assert_array_equal(again[0], mu)  # cached
+
+  rendered = evaluate.reference_statistics("", nets, linear_render, wp, 5, 2, tmp_path / "r.npz")
+  expected = np.asarray(nets.inception(linear_render(jnp.asarray(wp[:5])))).mean(axis=0)
+  np.testing.assert_allclose(rendered[0], expected, rtol=1e-5)  # the first 5 training codes
+  with pytest.raises(ValueError, match="fewer than --num_fid_reference=50"):
+    evaluate.reference_statistics("", nets, linear_render, wp, 50, 2, tmp_path / "x.npz")
+
+  np.savez(tmp_path / "stats.npz", mu=mu, sigma=sigma)
+  loaded = evaluate.reference_statistics(str(tmp_path / "stats.npz"), nets, None, None, 0, 1, None)
+  np.testing.assert_array_equal(loaded[1], sigma)
