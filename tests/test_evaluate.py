@@ -1,0 +1,279 @@
+"""The evaluation harness: hand-checkable metrics with stand-in networks, resume, bad input,
+and the whole command on the demo world (ISF against InterFaceGAN)."""
+
+import json
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from isf_jax import evaluate
+from isf_jax.metrics import fid
+
+C, SIZE = 4, 8
+RNG = np.random.default_rng(0)
+MIX = jnp.asarray(RNG.normal(size=(C, SIZE * SIZE * 3)) * 0.1 + 1.0 / C, jnp.float32)
+
+
+def linear_render(wp):  # [B, L, C] -> [B, 8, 8, 3], linear so interpolations are even
+  return (wp.mean(axis=1) @ MIX).reshape(-1, SIZE, SIZE, 3)
+
+
+def stand_in_networks():
+  return evaluate.MetricNetworks(
+    lpips=lambda a, b: jnp.abs(a - b).mean(axis=(1, 2, 3)),
+    lpips_vgg=lambda a, b: jnp.square(a - b).mean(axis=(1, 2, 3)),
+    inception=lambda x: np.asarray(x).reshape(len(x), -1)[:, :16],
+    arcface=lambda x: np.asarray(x).reshape(len(x), -1),
+    classifier=lambda x: (np.asarray(x).mean(axis=(1, 2, 3)) > 0).astype(np.int64)[:, None],
+    notes={"all": "stand-ins"},
+  )
+
+
+def shift_method(stochastic=False):
+  def edit(wp, targets, k, key):
+    sign = 2.0 * targets[:, k] - 1.0
+    noise = 0.5 * jax.random.normal(key, wp.shape) if stochastic else 0.0
+    return wp + 5.0 * sign[:, None, None] + noise
+
+  return evaluate.Method("noisy" if stochastic else "shift", edit)
+
+
+IDENTITY = evaluate.Method("identity", lambda wp, targets, k, key: wp)
+PROTOCOL = evaluate.Protocol(
+  num_test=6, diversity_inputs=6, diversity_samples=3, num_frames=5, batch_size=4, ppl_crop=False
+)
+
+
+def _data():
+  wp = RNG.normal(size=(7, 2, C)).astype(np.float32)
+  labels = (linear_render(jnp.asarray(wp)).mean(axis=(1, 2, 3)) > 0).astype(np.float32)[:, None]
+  return wp, np.asarray(labels)
+
+
+def _reference(wp):
+  """Statistics of the sources, twice: what an identity edit's pooled directions give."""
+  features = stand_in_networks().inception(linear_render(jnp.asarray(wp[:6])))
+  return fid.feature_statistics(np.concatenate([features, features]))
+
+
+def test_harness_metrics_by_hand(tmp_path):
+  wp, labels = _data()
+  methods = [IDENTITY, shift_method(), shift_method(stochastic=True)]
+  results = evaluate.run_evaluation(
+    methods, linear_render, stand_in_networks(), wp, labels, ["a"], PROTOCOL, tmp_path,
+    reference_stats=_reference(wp),
+  )  # fmt: skip
+  ident = results["methods"]["identity"]["attributes"]["a"]
+  for direction in ("to1", "to0"):
+    row = ident[direction]
+    assert row["count"] == 6
+    assert row["lpips"] == 0 and row["pir"] == 0 and row["path_lpips"] == 0 and row["ppl"] == 0
+    assert row["frs"] == pytest.approx(1.0)
+  assert ident["both"]["fid"] == pytest.approx(0.0, abs=1e-4)  # the reference set itself
+  assert "fid" not in ident["to1"]  # FID per attribute only, as cal_fid.py
+  source_positive = labels[:6, 0].mean()
+  assert ident["to1"]["acc"] == pytest.approx(source_positive)
+  assert ident["to0"]["acc"] == pytest.approx(1 - source_positive)
+  assert ident["to1"]["acc_flipped"] == 0.0
+
+  shift = results["methods"]["shift"]["attributes"]["a"]
+  for direction in ("to1", "to0"):
+    row = shift[direction]
+    assert row["acc"] == 1.0 and row["lpips"] == 0.0  # deterministic
+    assert row["pir"] == pytest.approx(0.0, abs=1e-3)  # a linear path: equal steps
+    step = float(jnp.abs(5.0 * MIX.sum(axis=0)).mean())  # |I(w') - I(w)|, any code
+    assert row["path_lpips"] == pytest.approx(step / 4, rel=1e-4)  # 5 frames, 4 steps
+    assert row["ppl"] == pytest.approx(float(jnp.square(5.0 * MIX.sum(axis=0)).mean()), rel=2e-2)
+  assert shift["both"]["fid"] > 1.0
+  assert results["methods"]["noisy"]["attributes"]["a"]["to1"]["lpips"] > 0.05
+  assert results["methods"]["shift"]["mean"]["acc"] == 1.0
+
+  md = (tmp_path / "results.md").read_text()
+  assert "## Table I" in md and "## Table II" in md and "| shift | a | to0 |" in md
+  assert json.loads((tmp_path / "results.json").read_text())["networks"] == {"all": "stand-ins"}
+
+
+def test_rerun_resumes_from_partial_results(tmp_path):
+  wp, labels = _data()
+  args = ([shift_method()], linear_render, stand_in_networks(), wp, labels, ["a"])
+  first = evaluate.run_evaluation(*args, PROTOCOL, tmp_path, reference_stats=_reference(wp))
+  assert sorted(p.name for p in (tmp_path / "partial" / "shift").iterdir()) == [
+    "a_to0.npz", "a_to1.npz"
+  ]  # fmt: skip
+
+  def exploding_render(wp):
+    raise AssertionError("a finished direction was computed again")
+
+  again = evaluate.run_evaluation(
+    [shift_method()], exploding_render, *args[2:], PROTOCOL, tmp_path,
+    reference_stats=_reference(wp),
+  )  # fmt: skip
+  assert again == first
+  (tmp_path / "partial" / "shift" / "a_to0.npz").unlink()
+  with pytest.raises(AssertionError, match="computed again"):
+    evaluate.run_evaluation(
+      [shift_method()], exploding_render, *args[2:], PROTOCOL, tmp_path,
+      reference_stats=_reference(wp),
+    )  # fmt: skip
+  changed = evaluate.Protocol(**{**PROTOCOL.__dict__, "seed": 1})
+  evaluate.run_evaluation(*args, changed, tmp_path, reference_stats=_reference(wp))
+
+
+def test_too_few_test_codes_and_unknown_attributes(tmp_path):
+  wp, labels = _data()
+  with pytest.raises(ValueError, match="test split has 7 codes .* --num_test=1000"):
+    evaluate.run_evaluation(
+      [IDENTITY], linear_render, stand_in_networks(), wp, labels, ["a"], evaluate.Protocol(),
+      tmp_path,
+    )  # fmt: skip
+  with pytest.raises(ValueError, match="unknown attributes"):
+    evaluate.run_evaluation(
+      [IDENTITY], linear_render, stand_in_networks(), wp, labels, ["a"], PROTOCOL, tmp_path,
+      evaluate_attributes=["b"],
+    )  # fmt: skip
+
+
+# --- the demo world end to end -----------------------------------------------------------
+
+DEMO_FLAGS = dict(
+  num_test=4, diversity_inputs=4, diversity_samples=3, num_frames=4, batch_size=4, ppl_crop=True
+)
+
+
+@pytest.fixture(scope="module")
+def demo_workdir(tmp_path_factory):
+  """A small demo dataset and an ISF exported exactly as the trainer exports it (random
+  initial weights: training itself is tested in test_train.py)."""
+  import types
+
+  from configs import demo
+  from isf_jax import demo_world, train
+  from isf_jax.models.isf import ISF
+
+  workdir = tmp_path_factory.mktemp("demo")
+  config = demo.get_config()
+  config.data.num_train = 128
+  config.data.num_test = 6
+  demo_world.prepare_dataset(config, workdir)
+  w_dim = 64
+  shapes = (jnp.zeros((1, config.isf.num_layers, w_dim)), jnp.zeros((1, config.train.noise_dim)))
+  params = ISF(**train.isf_kwargs(config)).init(jax.random.key(0), *shapes, jnp.zeros((1, 4)))
+  state = types.SimpleNamespace(isf_ema_params=params["params"], step=0)
+  train.export_isf(workdir / "isf_ema", config, state, w_dim)
+  return config, workdir
+
+
+@pytest.mark.slow
+def test_demo_world_isf_against_interfacegan(demo_workdir, lpips_cache):
+  config, workdir = demo_workdir
+  protocol = evaluate.Protocol(**DEMO_FLAGS)
+  results = evaluate.evaluate_from_config(
+    config, workdir, protocol=protocol, attributes=["bright"], fid=False
+  )
+  isf = results["methods"]["isf"]["attributes"]["bright"]
+  ifg = results["methods"]["interfacegan"]["attributes"]["bright"]
+  assert set(isf) == {"to1", "to0", "both"} and isf["to1"]["count"] == 4
+  assert isf["both"]["lpips"] > 0 and ifg["both"]["lpips"] < 1e-9  # InterFaceGAN: deterministic
+  assert ifg["to1"]["acc"] >= 0.75 and ifg["to0"]["acc"] >= 0.75  # w +- 3 n moves brightness
+  for row in (*isf.values(), *ifg.values()):
+    assert 0 <= row["acc"] <= 1 and -1 <= row["frs"] <= 1 and row["ppl"] > 0 and row["pir"] >= 0
+  accuracies = results["interfacegan"]["boundary_val_accuracy"]
+  assert set(accuracies) == set(config.data.attributes)
+  md = (workdir / "eval" / "results.md").read_text()
+  assert "| isf | bright | to1 |" in md and "| interfacegan | bright | both |" in md
+  assert "ArcFace IR-SE50, random weights" in md and "exact classifier" in md
+
+  assert len(list((workdir / "eval" / "partial").rglob("*.npz"))) == 4  # resume: see above
+
+
+def test_checkpoint_not_matching_the_config(demo_workdir):
+  config, workdir = demo_workdir
+  other = config.copy_and_resolve_references()
+  other.data.attributes = ["bright", "warm", "contrasty", "top_heavy"]
+  with pytest.raises(ValueError, match="trained on attributes"):
+    evaluate.load_isf(workdir / "isf_ema", other, 64)
+  other = config.copy_and_resolve_references()
+  other.isf.num_layers = 6
+  with pytest.raises(ValueError, match="num_layers=8 but the config has 6"):
+    evaluate.load_isf(workdir / "isf_ema", other, 64)
+  with pytest.raises(ValueError, match="w_dim 64 but the data has 32"):
+    evaluate.load_isf(workdir / "isf_ema", config, 32)
+  with pytest.raises(FileNotFoundError, match="python -m isf_jax.train"):
+    evaluate.load_isf(workdir / "nothing", config, 64)
+
+
+def test_command_errors_in_one_line(demo_workdir):
+  import subprocess
+  import sys
+  from pathlib import Path
+
+  config, workdir = demo_workdir
+  root = Path(__file__).resolve().parents[1]
+  base = [sys.executable, "-m", "isf_jax.evaluate", "--config", "configs/demo.py",
+          "--workdir", str(workdir), f"--config.data.data_dir={workdir / 'data'}"]  # fmt: skip
+  few = subprocess.run(base, cwd=root, capture_output=True, text=True)  # default: 1000 codes
+  assert few.returncode == 1
+  assert few.stderr.strip().splitlines()[-1] == (
+    "error: the test split has 6 codes but the protocol needs --num_test=1000; generate more "
+    "test codes or pass --num_test=6"
+  )
+
+
+def test_missing_metric_weights_name_the_command(monkeypatch, tmp_path):
+  from configs import ffhq
+
+  monkeypatch.setenv("ISF_JAX_CACHE", str(tmp_path))
+  with pytest.raises(FileNotFoundError, match="python -m convert.inception"):
+    evaluate.metric_networks(ffhq.get_config(), tmp_path)
+  with pytest.raises(FileNotFoundError, match="python -m convert.arcface"):
+    evaluate.metric_networks(ffhq.get_config(), tmp_path, inception_variant=None)
+
+
+def test_real_classifiers_use_the_official_label_rule(monkeypatch):
+  from isf_jax.metrics import attribute_classifier
+
+  # Stand-in logit networks: the mean pixel, whatever the file.
+  monkeypatch.setattr(
+    attribute_classifier, "load_attribute_classifier",
+    lambda path: lambda images: np.asarray(images).mean(axis=(1, 2, 3)),
+  )  # fmt: skip
+  names = ["gender", "age"]
+  files = {"gender": "00-male.pkl", "age": "04-young.pkl"}
+  classify = evaluate._real_classifier(names, files, invert={"gender"})
+  images = np.stack([np.full((4, 4, 3), 0.5), np.full((4, 4, 3), -0.5)])
+  # gender: 1 - [p > 0.5]; age: [p > 0.5] (official cal_accuracy.py)
+  np.testing.assert_array_equal(classify(images), [[0, 1], [1, 0]])
+  with pytest.raises(FileNotFoundError, match="no attribute classifier for \\['age'\\]"):
+    evaluate._real_classifier(names, {"gender": "x"}, invert=set())
+  assert evaluate._real_classifier(names, {"none": "none"}, invert=set()) is None
+
+
+def test_fid_reference_from_images_stats_or_renders(tmp_path):
+  from isf_jax import images
+
+  nets = stand_in_networks()
+  wp, _ = _data()
+  renders = np.asarray(linear_render(jnp.asarray(wp[:4])))
+  for i, image in enumerate(images.to_uint8(renders)):
+    images.save_png(tmp_path / "real" / f"{i}.png", image)
+  mu, sigma, what = evaluate.reference_statistics(
+    str(tmp_path / "real"), nets, None, None, 0, 3, tmp_path / "ref.npz"
+  )
+  assert what == f"images in {tmp_path / 'real'}" and mu.shape == (16,) and sigma.shape == (16, 16)
+  quantised = images.to_uint8(renders).astype(np.float32) / 127.5 - 1.0  # what the PNGs hold
+  np.testing.assert_allclose(mu, quantised.reshape(4, -1)[:, :16].mean(0), atol=1e-5)
+  again = evaluate.reference_statistics(str(tmp_path / "real"), nets, None, None, 0, 3,
+                                        tmp_path / "ref.npz")  # fmt: skip
+  np.testing.assert_array_equal(again[0], mu)  # cached
+
+  rendered = evaluate.reference_statistics("", nets, linear_render, wp, 5, 2, tmp_path / "r.npz")
+  expected = np.asarray(nets.inception(linear_render(jnp.asarray(wp[:5])))).mean(axis=0)
+  np.testing.assert_allclose(rendered[0], expected, rtol=1e-5)  # the first 5 training codes
+  with pytest.raises(ValueError, match="fewer than --num_fid_reference=50"):
+    evaluate.reference_statistics("", nets, linear_render, wp, 50, 2, tmp_path / "x.npz")
+
+  np.savez(tmp_path / "stats.npz", mu=mu, sigma=sigma)
+  loaded = evaluate.reference_statistics(str(tmp_path / "stats.npz"), nets, None, None, 0, 1, None)
+  np.testing.assert_array_equal(loaded[1], sigma)
