@@ -336,13 +336,13 @@ def run_evaluation(
 
 def direction_metrics(arrays: dict, reference_stats=None) -> dict:
   """Scalar metrics of one direction, or of several pooled (arrays concatenated). FID only
-  where `reference_stats` are given: per attribute, both directions pooled as `cal_fid.py`
-  (each 2048-d matrix square root costs seconds to minutes on a CPU)."""
+  where `reference_stats` are given: per attribute, both directions pooled as `cal_fid.py`."""
   row = {"count": int(len(arrays["steps"]))}
   if "features" in arrays and reference_stats is not None:
     from isf_jax.metrics import fid
 
-    row["fid"] = fid.frechet_distance(*fid.feature_statistics(arrays["features"]), *reference_stats)
+    stats = fid.feature_statistics(arrays["features"])
+    row["fid"] = fid.frechet_distance(*stats, *reference_stats, method="eigh")
   row["lpips"] = float(np.mean(arrays["diversity"]))
   if "frs" in arrays:
     row["frs"] = float(np.mean(arrays["frs"]))

@@ -170,7 +170,7 @@ def test_demo_world_isf_against_interfacegan(demo_workdir, lpips_cache):
   config, workdir = demo_workdir
   protocol = evaluate.Protocol(**DEMO_FLAGS)
   results = evaluate.evaluate_from_config(
-    config, workdir, protocol=protocol, attributes=["bright"], fid=False
+    config, workdir, protocol=protocol, attributes=["bright"], num_fid_reference=16
   )
   isf = results["methods"]["isf"]["attributes"]["bright"]
   ifg = results["methods"]["interfacegan"]["attributes"]["bright"]
@@ -179,6 +179,7 @@ def test_demo_world_isf_against_interfacegan(demo_workdir, lpips_cache):
   assert ifg["to1"]["acc"] >= 0.75 and ifg["to0"]["acc"] >= 0.75  # w +- 3 n moves brightness
   for row in (*isf.values(), *ifg.values()):
     assert 0 <= row["acc"] <= 1 and -1 <= row["frs"] <= 1 and row["ppl"] > 0 and row["pir"] >= 0
+  assert isf["both"]["fid"] > 0 and ifg["both"]["fid"] > 0  # random-weight Inception
   accuracies = results["interfacegan"]["boundary_val_accuracy"]
   assert set(accuracies) == set(config.data.attributes)
   md = (workdir / "eval" / "results.md").read_text()

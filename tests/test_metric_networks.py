@@ -175,14 +175,15 @@ def test_adaptive_avg_pool_uses_torch_windows():
 
 
 @pytest.mark.parity
+@pytest.mark.parametrize("method", fid.FID_METHODS)
 @pytest.mark.parametrize("case", ["full", "singular"])
-def test_frechet_distance_matches_pytorch_fid(case):
+def test_frechet_distance_matches_pytorch_fid(case, method):
   data = np.load(FIXTURES / "inception" / "fid.npz")
   mu1, sigma1 = fid.feature_statistics(data[f"{case}_x"])
   mu2, sigma2 = fid.feature_statistics(data[f"{case}_y"])
   assert sigma1.dtype == np.float64
   # pytorch-fid's means of float32 features stay float32; ours are float64.
-  distance = fid.frechet_distance(mu1, sigma1, mu2, sigma2)
+  distance = fid.frechet_distance(mu1, sigma1, mu2, sigma2, method=method)
   np.testing.assert_allclose(distance, data[f"{case}_fid"], rtol=1e-6)
 
 
@@ -198,6 +199,8 @@ def test_fid_refuses_bad_statistics():
     fid.feature_statistics(np.zeros((1, 4)))
   with pytest.raises(ValueError, match="do not match"):
     fid.frechet_distance(np.zeros(3), np.eye(3), np.zeros(4), np.eye(4))
+  with pytest.raises(ValueError, match="unknown FID method"):
+    fid.frechet_distance(np.zeros(3), np.eye(3), np.zeros(3), np.eye(3), method="svd")
 
 
 # --- ArcFace IR-SE50 ---------------------------------------------------------------------
