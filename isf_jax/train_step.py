@@ -48,7 +48,8 @@ def render(nets: Networks, frozen, wp, key):
   """W+ -> float32 image at the D/loss size (box-downsampled), with the configured noise mode.
 
   With `remat_generator` the generator's activations are recomputed in the backward pass
-  instead of stored: less memory for the three renders the ISF loss differentiates through.
+  instead of stored, trading compute for memory in the three renders the ISF loss
+  differentiates through (measured effect: docs/performance.md).
   """
   cfg = nets.cfg
 
