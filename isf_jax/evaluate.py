@@ -29,9 +29,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
 import sys
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -40,6 +38,7 @@ import jax.numpy as jnp
 import numpy as np
 from tqdm import tqdm
 
+from isf_jax.files import atomic_open
 from isf_jax.metrics import accuracy, diversity, identity, ppl
 
 DIRECTIONS = (1, 0)  # target value of the edited attribute
@@ -242,15 +241,8 @@ def _partial_path(out_dir: Path, method: str, attribute: str, value: int) -> Pat
 
 
 def _save_npz(path: Path, arrays: dict, meta: dict) -> None:
-  path.parent.mkdir(parents=True, exist_ok=True)
-  fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".npz", dir=path.parent)
-  try:
-    with os.fdopen(fd, "wb") as f:
-      np.savez(f, meta=json.dumps(meta, sort_keys=True), **arrays)
-    os.replace(tmp, path)
-  except BaseException:
-    os.unlink(tmp)
-    raise
+  with atomic_open(path, suffix=".npz") as f:
+    np.savez(f, meta=json.dumps(meta, sort_keys=True), **arrays)
 
 
 def _load_partial(path: Path, meta: dict) -> dict | None:
@@ -455,15 +447,8 @@ def markdown(results: dict) -> str:
 
 
 def _write_text(path: Path, text: str) -> None:
-  path.parent.mkdir(parents=True, exist_ok=True)
-  fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-  try:
-    with os.fdopen(fd, "w") as f:
-      f.write(text)
-    os.replace(tmp, path)
-  except BaseException:
-    os.unlink(tmp)
-    raise
+  with atomic_open(path, "w") as f:
+    f.write(text)
 
 
 # --- loading: checkpoints, data, networks, reference statistics ---------------------------

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import math
-import os
-import tempfile
-from pathlib import Path
 
 import numpy as np
+
+from isf_jax.files import atomic_open
 
 
 def to_uint8(images) -> np.ndarray:
@@ -42,13 +41,5 @@ def save_png(path, image: np.ndarray) -> None:
   """Write a uint8 [H, W, C] image to `path` through a temporary file and a rename."""
   from PIL import Image
 
-  path = Path(path)
-  path.parent.mkdir(parents=True, exist_ok=True)
-  fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".png", dir=path.parent)
-  try:
-    with os.fdopen(fd, "wb") as f:
-      Image.fromarray(image.squeeze(-1) if image.shape[-1] == 1 else image).save(f, format="PNG")
-    os.replace(tmp, path)
-  except BaseException:
-    os.unlink(tmp)
-    raise
+  with atomic_open(path, suffix=".png") as f:
+    Image.fromarray(image.squeeze(-1) if image.shape[-1] == 1 else image).save(f, format="PNG")

@@ -13,11 +13,10 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
-import tempfile
-from pathlib import Path
 
 import numpy as np
+
+from isf_jax.files import atomic_open
 
 CHOSEN_RATIO = 0.02
 SPLIT_RATIO = 0.7
@@ -103,17 +102,9 @@ def edit(wp, normal, target, alpha: float = ALPHA):
 
 def save_boundaries(path, boundaries: Boundaries, meta: dict) -> None:
   """npz with names, normals, val_accuracy and a JSON `meta`, written atomically."""
-  path = Path(path)
-  path.parent.mkdir(parents=True, exist_ok=True)
-  fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".npz", dir=path.parent)
-  try:
-    with os.fdopen(fd, "wb") as f:
-      np.savez(f, names=np.asarray(boundaries.names), normals=boundaries.normals,
-               val_accuracy=boundaries.val_accuracy, meta=json.dumps(meta))  # fmt: skip
-    os.replace(tmp, path)
-  except BaseException:
-    os.unlink(tmp)
-    raise
+  with atomic_open(path, suffix=".npz") as f:
+    np.savez(f, names=np.asarray(boundaries.names), normals=boundaries.normals,
+             val_accuracy=boundaries.val_accuracy, meta=json.dumps(meta))  # fmt: skip
 
 
 def load_boundaries(path) -> tuple[Boundaries, dict]:

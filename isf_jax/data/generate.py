@@ -15,12 +15,9 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import io
 import json
 import math
-import os
 import sys
-import tempfile
 import zlib
 from pathlib import Path
 
@@ -28,6 +25,7 @@ import numpy as np
 from tqdm import tqdm
 
 from isf_jax.data.latents import write_dataset
+from isf_jax.files import atomic_open
 
 CHUNK_DIR = "chunks"
 SPLITS = ("train", "test")
@@ -200,7 +198,8 @@ def _write_manifest(out_dir: Path, split: str, settings: dict) -> None:
   existing = _read_manifest(out_dir, split)
   if existing is not None and existing != settings:
     raise ValueError(f"{out_dir} holds {split} chunks made with {existing}, not {settings}")
-  _atomic_write(out_dir / f"{split}.json", (json.dumps(settings, indent=1) + "\n").encode())
+  with atomic_open(out_dir / f"{split}.json", "w") as f:
+    f.write(json.dumps(settings, indent=1) + "\n")
 
 
 def _read_manifest(out_dir: Path, split: str) -> dict | None:
@@ -209,22 +208,8 @@ def _read_manifest(out_dir: Path, split: str) -> dict | None:
 
 
 def _save_npz(path: Path, **arrays) -> None:
-  buffer = io.BytesIO()
-  np.savez(buffer, **arrays)
-  _atomic_write(path, buffer.getvalue())
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-  """Write through a temporary file and a rename, so readers never see a partial file."""
-  path.parent.mkdir(parents=True, exist_ok=True)
-  fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-  try:
-    with os.fdopen(fd, "wb") as f:
-      f.write(data)
-    os.replace(tmp, path)
-  except BaseException:
-    os.unlink(tmp)
-    raise
+  with atomic_open(path, suffix=".npz") as f:
+    np.savez(f, **arrays)
 
 
 def generator_fns(
