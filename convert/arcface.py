@@ -1,119 +1,37 @@
-"""Convert ArcFace IR-SE50 weights (pSp / TreB1eN `model_ir_se50.pth`) to the project's format.
+"""Convert ArcFace IR-SE50 weights (pSp / TreB1eN `model_ir_se50.pth`) for FRS.
 
-python -m convert.arcface SRC [OUT] [--overwrite]
+  python -m convert.arcface SRC [OUT] [--overwrite]      (installed: isf-jax-convert arcface ...)
 
-SRC is the PyTorch state dict of `Backbone(112, 50, mode="ir_se")` (read without torch through
-the allowlist unpickler). OUT defaults to `$ISF_JAX_CACHE/arcface` (or `~/.cache/isf_jax/arcface`),
-where `isf_jax.metrics.arcface.load_arcface` looks.
+SRC is the PyTorch state dict of `Backbone(112, 50, mode="ir_se")` (read without torch by
+`isf_jax.formats.arcface`). OUT defaults to `$ISF_JAX_CACHE/arcface` (or
+`~/.cache/isf_jax/arcface`), where `isf_jax.metrics.arcface.load_arcface` looks.
 """
 
 from __future__ import annotations
 
 import sys
-from collections.abc import Mapping
 from pathlib import Path
 
-import numpy as np
+from isf_jax.cache import cache_path
+from isf_jax.formats.arcface import read_arcface
+from isf_jax.metrics.weights import save_network
 
-from convert import cli, safe_pickle
-from convert.tables import (
-  ConversionError,
-  Rule,
-  apply_rules,
-  flatten,
-  torch_conv_to_hwio,
-  unflatten,
-)
-
-# Flax module path -> torch module name (a regex group \1 is the unit index).
-MODULES = {
-  "input_conv": "input_layer.0",
-  "input_bn": "input_layer.1",
-  "input_prelu": "input_layer.2",
-  "output_bn": "output_layer.0",
-  "output_dense": "output_layer.3",
-  "output_bn1d": "output_layer.4",
-  r"body_(\d+)/shortcut_conv": r"body.\1.shortcut_layer.0",
-  r"body_(\d+)/shortcut_bn": r"body.\1.shortcut_layer.1",
-  r"body_(\d+)/bn_in": r"body.\1.res_layer.0",
-  r"body_(\d+)/conv1": r"body.\1.res_layer.1",
-  r"body_(\d+)/prelu": r"body.\1.res_layer.2",
-  r"body_(\d+)/conv2": r"body.\1.res_layer.3",
-  r"body_(\d+)/bn_out": r"body.\1.res_layer.4",
-  r"body_(\d+)/se/fc1": r"body.\1.res_layer.5.fc1",
-  r"body_(\d+)/se/fc2": r"body.\1.res_layer.5.fc2",
-}
-# Flax leaf -> (torch leaf, transform); None: `_kernel`. Each module gets a rule per leaf kind;
-# the ones naming leaves it does not have simply match nothing.
-LEAVES = {
-  "params/{}/kernel": ("weight", None),
-  "params/{}/bias": ("bias", np.asarray),
-  "params/{}/scale": ("weight", np.asarray),
-  "params/{}/alpha": ("weight", np.asarray),
-  "batch_stats/{}/mean": ("running_mean", np.asarray),
-  "batch_stats/{}/var": ("running_var", np.asarray),
-}
-
-
-def _kernel(w):
-  """torch conv [O, I, kh, kw] -> [kh, kw, I, O]; torch linear [O, I] -> [I, O]."""
-  return torch_conv_to_hwio(w) if w.ndim == 4 else w.T
-
-
-def _rule(flax_module: str, torch_module: str, flax_leaf: str, torch_leaf: str, transform):
-  def source(match):
-    return match.expand(torch_module) + "." + torch_leaf
-
-  return Rule(flax_leaf.format(flax_module), source, transform or _kernel)
-
-
-RULES = [
-  _rule(module, torch, leaf, torch_leaf, transform)
-  for module, torch in MODULES.items()
-  for leaf, (torch_leaf, transform) in LEAVES.items()
-]
-IGNORED = {r".*num_batches_tracked": lambda name, value: None}
-
-
-def target_shapes() -> dict[str, tuple]:
-  import jax
-  import jax.numpy as jnp
-
-  from isf_jax.metrics.arcface import INPUT_SIZE, IRSE50
-
-  x = jax.ShapeDtypeStruct((1, *INPUT_SIZE, 3), jnp.float32)
-  shapes = jax.eval_shape(IRSE50().init, jax.random.key(0), x)
-  return {p: s.shape for p, s in flatten(shapes).items()}
-
-
-def convert_state_dict(state_dict: Mapping) -> dict:
-  """{"params": ..., "batch_stats": ...} for `IRSE50`; ConversionError if names/shapes differ."""
-  return unflatten(apply_rules(RULES, dict(state_dict), target_shapes(), IGNORED))
-
-
-def convert_file(src, out=None, overwrite: bool = False) -> Path:
-  from isf_jax.metrics import weights
-
-  state_dict = safe_pickle.load_checkpoint_file(src)
-  if isinstance(state_dict, Mapping) and "state_dict" in state_dict:
-    state_dict = state_dict["state_dict"]
-  if not isinstance(state_dict, Mapping):
-    raise ConversionError(f"expected a state dict, got {type(state_dict).__name__}")
-  out = Path(out) if out is not None else weights.default_path("arcface")
-  variables = convert_state_dict(state_dict)
-  weights.save_network(out, variables, {"network": "arcface", "source": Path(src).name}, overwrite)
-  return out
+from . import cli
 
 
 def main(argv=None) -> int:
   parser = cli.converter_parser(
-    "python -m convert.arcface",
-    "Convert ArcFace IR-SE50 weights for FRS.",
-    __doc__,
-    "model_ir_se50.pth",
+    "arcface", "Convert ArcFace IR-SE50 weights for FRS.", __doc__, "model_ir_se50.pth"
   )
   args = parser.parse_args(argv)
-  return cli.run_conversion(lambda: convert_file(args.src, args.out, args.overwrite), "IR-SE50")
+
+  def convert():
+    out = Path(args.out) if args.out else cache_path("arcface")
+    meta = {"network": "arcface", "source": Path(args.src).name}
+    save_network(out, read_arcface(args.src), meta, args.overwrite)
+    return f"IR-SE50 -> {out}"
+
+  return cli.run(convert)
 
 
 if __name__ == "__main__":

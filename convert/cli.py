@@ -1,18 +1,27 @@
-"""The command line shared by the metric-network converters: `SRC [OUT] [--overwrite]`."""
+"""The command line shared by the converters: program names, `SRC [OUT] [--overwrite]`, and
+one `error:` line with exit status 1 for a bad input."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 from collections.abc import Callable
-from pathlib import Path
 
-from convert import safe_pickle
+from isf_jax.formats import safe_pickle
+
+# What a bad input raises: each becomes one `error:` line, never a traceback.
+INPUT_ERRORS = (OSError, ValueError, KeyError, safe_pickle.UnsafePickleError)
 
 
-def converter_parser(prog: str, description: str, epilog: str, src_help: str):
+def prog(name: str) -> str:
+  """`python -m convert.NAME` from a checkout, `isf-jax-convert NAME` when installed."""
+  package = __name__.rpartition(".")[0]
+  return f"python -m convert.{name}" if package == "convert" else f"isf-jax-convert {name}"
+
+
+def converter_parser(name: str, description: str, epilog: str, src_help: str):
   parser = argparse.ArgumentParser(
-    prog=prog,
+    prog=prog(name),
     description=description,
     formatter_class=argparse.RawDescriptionHelpFormatter,
     epilog=epilog,
@@ -23,12 +32,12 @@ def converter_parser(prog: str, description: str, epilog: str, src_help: str):
   return parser
 
 
-def run_conversion(convert: Callable[[], Path], label: str) -> int:
-  """Runs `convert`; a bad input is one `error:` line and exit status 1."""
+def run(convert: Callable[[], str], errors: tuple = ()) -> int:
+  """Runs `convert`, which returns the line to print; a bad input is one `error:` line, 1."""
   try:
-    out = convert()
-  except (OSError, ValueError, KeyError, safe_pickle.UnsafePickleError) as e:
+    message = convert()
+  except INPUT_ERRORS + errors as e:
     print(f"error: {e}", file=sys.stderr)
     return 1
-  print(f"{label} -> {out}", file=sys.stderr)
+  print(message, file=sys.stderr)
   return 0

@@ -1,119 +1,47 @@
-"""Convert InceptionV3 weights (PyTorch state dicts) to the project's checkpoints.
+"""Convert InceptionV3 weights (PyTorch state dicts) for FID.
 
-python -m convert.inception SRC [OUT] [--variant pytorch_fid|torchvision] [--overwrite]
+  python -m convert.inception SRC [OUT] [--variant pytorch_fid|torchvision] [--overwrite]
+  (installed: isf-jax-convert inception ...)
 
 SRC: pytorch-fid's `pt_inception-2015-12-05-6726825d.pth` (variant "pytorch_fid") or
 torchvision's `inception_v3_google-0cc3c7bd.pth` (variant "torchvision", the official ISF-GAN
 FID network). Without --variant it is read from the classifier size (1008 classes:
 pytorch-fid, 1000: torchvision). OUT defaults to `$ISF_JAX_CACHE/inception/{variant}` (or
 `~/.cache/isf_jax/inception/{variant}`), where `isf_jax.metrics.inception.load_inception`
-looks. The file is read without torch through the allowlist unpickler.
+looks. The file is read without torch by `isf_jax.formats.inception`.
 """
 
 from __future__ import annotations
 
 import sys
-from collections.abc import Mapping
 from pathlib import Path
 
-import numpy as np
-
-from convert import cli, safe_pickle
-from convert.tables import (
-  ConversionError,
-  Rule,
-  apply_rules,
-  flatten,
-  torch_conv_to_hwio,
-  unflatten,
-)
+from isf_jax.cache import cache_path
+from isf_jax.formats.inception import read_inception
 from isf_jax.metrics.inception import VARIANTS
+from isf_jax.metrics.weights import save_network
 
-CLASSES = {1008: "pytorch_fid", 1000: "torchvision"}
-
-
-def _torch_name(path: str) -> str:
-  return path.replace("/", ".")
-
-
-RULES = [
-  Rule(
-    r"params/(.+)/conv/kernel", lambda m: f"{_torch_name(m[1])}.conv.weight", torch_conv_to_hwio
-  ),
-  Rule(r"params/(.+)/bn/scale", lambda m: f"{_torch_name(m[1])}.bn.weight"),
-  Rule(r"params/(.+)/bn/bias", lambda m: f"{_torch_name(m[1])}.bn.bias"),
-  Rule(r"batch_stats/(.+)/bn/mean", lambda m: f"{_torch_name(m[1])}.bn.running_mean"),
-  Rule(r"batch_stats/(.+)/bn/var", lambda m: f"{_torch_name(m[1])}.bn.running_var"),
-]
-# The classifier and auxiliary head are not part of the pool3 features.
-IGNORED = {
-  r".*num_batches_tracked": lambda name, value: None,
-  r"fc\.(weight|bias)": lambda name, value: None,
-  r"AuxLogits\..*": lambda name, value: None,
-}
-
-
-def target_shapes(variant: str) -> dict[str, tuple]:
-  import jax
-  import jax.numpy as jnp
-
-  from isf_jax.metrics.inception import INPUT_SIZE, InceptionV3
-
-  x = jax.ShapeDtypeStruct((1, *INPUT_SIZE, 3), jnp.float32)
-  shapes = jax.eval_shape(InceptionV3(variant).init, jax.random.key(0), x)
-  return {p: s.shape for p, s in flatten(shapes).items()}
-
-
-def detect_variant(state_dict: Mapping) -> str:
-  fc = state_dict.get("fc.weight")
-  if fc is None or np.shape(fc)[0] not in CLASSES:
-    raise ConversionError(
-      "cannot tell the Inception variant (no fc.weight with 1008 or 1000 classes); pass --variant"
-    )
-  return CLASSES[np.shape(fc)[0]]
-
-
-def convert_state_dict(state_dict: Mapping, variant: str) -> dict:
-  """{"params": ..., "batch_stats": ...} for `InceptionV3(variant)`; ConversionError if the
-  names or shapes do not fit."""
-  flat = apply_rules(RULES, dict(state_dict), target_shapes(variant), IGNORED)
-  return unflatten(flat)
-
-
-def _unwrap(obj) -> dict:
-  if isinstance(obj, Mapping) and "state_dict" in obj:
-    obj = obj["state_dict"]
-  if not isinstance(obj, Mapping):
-    raise ConversionError(f"expected a state dict, got {type(obj).__name__}")
-  return dict(obj)
-
-
-def convert_file(src, out=None, variant: str | None = None, overwrite: bool = False) -> Path:
-  from isf_jax.metrics import weights
-
-  state_dict = _unwrap(safe_pickle.load_checkpoint_file(src))
-  variant = variant or detect_variant(state_dict)
-  if variant not in VARIANTS:
-    raise ValueError(f"unknown Inception variant {variant!r}; choose one of {VARIANTS}")
-  out = Path(out) if out is not None else weights.default_path("inception", variant)
-  variables = convert_state_dict(state_dict, variant)
-  meta = {"network": "inception", "variant": variant, "source": Path(src).name}
-  weights.save_network(out, variables, meta, overwrite=overwrite)
-  return out
+from . import cli
 
 
 def main(argv=None) -> int:
   parser = cli.converter_parser(
-    "python -m convert.inception",
+    "inception",
     "Convert InceptionV3 weights for FID.",
     __doc__,
     "pytorch-fid or torchvision InceptionV3 .pth",
   )
   parser.add_argument("--variant", choices=VARIANTS, help="default: detected from the file")
   args = parser.parse_args(argv)
-  return cli.run_conversion(
-    lambda: convert_file(args.src, args.out, args.variant, args.overwrite), "InceptionV3"
-  )
+
+  def convert():
+    variant, variables = read_inception(args.src, args.variant)
+    out = Path(args.out) if args.out else cache_path("inception", variant)
+    meta = {"network": "inception", "variant": variant, "source": Path(args.src).name}
+    save_network(out, variables, meta, overwrite=args.overwrite)
+    return f"InceptionV3 -> {out}"
+
+  return cli.run(convert)
 
 
 if __name__ == "__main__":

@@ -17,19 +17,16 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import hashlib
 import json
-import os
-import shutil
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 
 from isf_jax import checkpoints, images
-from isf_jax.generate import parse_seeds
+from isf_jax.files import atomic_directory
+from isf_jax.seeds import parse_seeds
 from isf_jax.translator import Translator, layer_mask
 
 COMMANDS = ("translate", "sample", "interpolate")
@@ -51,10 +48,6 @@ def parse_labels(text: str) -> list[int]:
   if not all(v in ("0", "1") for v in values):
     raise ValueError(f"bad --source-labels {text!r}: comma-separated 0/1, one per attribute")
   return [int(v) for v in values]
-
-
-def file_sha256(path) -> str:
-  return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
 def save_gif(path, frames: np.ndarray, duration_ms: int = 120, min_size: int = 128) -> None:
@@ -100,7 +93,7 @@ def load_inputs(args, translator: Translator, log) -> tuple[np.ndarray, list[dic
       {
         "name": f"{i:04d}_{Path(path).stem}",  # unique even for equal file names
         "image": str(path),
-        "image_sha256": file_sha256(path),
+        "image_sha256": checkpoints.sha256(path),
         "target": images.to_uint8(target),  # the photo as inverted; saved, then dropped
         "inversion": {
           "steps": args.invert_steps,
@@ -231,28 +224,16 @@ def main(argv=None) -> int:
     args.frames = None
   log = lambda message: print(message, file=sys.stderr)  # noqa: E731
   outdir = Path(args.outdir).absolute()
-  tmp = None
   try:
     if args.batch_size < 1 or args.num_samples < 1 or (args.frames is not None and args.frames < 2):
       raise ValueError("--batch-size and --num-samples must be at least 1, --frames at least 2")
-    checkpoints.check_writable(outdir, args.overwrite)
     start = time.time()
-    outdir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{outdir.name}.tmp-", dir=outdir.parent))
-    manifest = run(args, tmp, log)
-    (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2))
-    if outdir.exists():
-      shutil.rmtree(outdir)
-    os.replace(tmp, outdir)
+    with atomic_directory(outdir, args.overwrite) as tmp:
+      manifest = run(args, tmp, log)
+      (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2))
   except (OSError, ValueError, KeyError) as e:
-    if tmp is not None:
-      shutil.rmtree(tmp, ignore_errors=True)
     print(f"error: {str(e).splitlines()[0] if str(e) else type(e).__name__}", file=sys.stderr)
     return 1
-  except BaseException:
-    if tmp is not None:
-      shutil.rmtree(tmp, ignore_errors=True)
-    raise
   log(f"wrote {outdir} ({len(manifest['outputs'])} files, {time.time() - start:.1f}s)")
   return 0
 

@@ -20,40 +20,9 @@ import numpy as np
 from tqdm import tqdm
 
 from isf_jax import images
+from isf_jax.generators import load_generator
+from isf_jax.seeds import parse_seeds, seed_latents
 from isf_jax.stylegan2.networks import NOISE_MODES, Generator
-
-
-def parse_int_ranges(text: str, what: str, example: str) -> list[int]:
-  """'0-3,7,10-11' -> [0, 1, 2, 3, 7, 10, 11]: inclusive ranges, as on a command line."""
-  values = []
-  for part in text.split(","):
-    lo, sep, hi = part.strip().partition("-")
-    if not lo.isdigit() or (sep and not hi.isdigit()):
-      raise ValueError(f"bad {what} range {part!r}: use e.g. {example}")
-    values += list(range(int(lo), int(hi) + 1)) if sep else [int(lo)]
-  return values
-
-
-def parse_seeds(text: str) -> list[int]:
-  """'0-3,7,10-11' -> [0, 1, 2, 3, 7, 10, 11]."""
-  seeds = parse_int_ranges(text, "seed", "0-15 or 1,5,9")
-  if not seeds:
-    raise ValueError("no seeds given")
-  return seeds
-
-
-def seed_latents(seeds, z_dim: int) -> np.ndarray:
-  return np.stack([np.random.RandomState(s).randn(z_dim) for s in seeds]).astype(np.float32)
-
-
-def load(ckpt: str):
-  if ckpt == "demo":
-    from isf_jax.demo import demo_generator
-
-    return demo_generator()
-  from isf_jax.stylegan2.checkpoint import load_generator
-
-  return load_generator(ckpt)
 
 
 def render(model: Generator, variables, z, *, psi, cutoff, noise_mode, batch_size, seed=0):
@@ -91,8 +60,8 @@ def main(argv=None) -> int:
     seeds = parse_seeds(args.seeds)
     if args.batch_size < 1:
       raise ValueError("--batch-size must be at least 1")
-    config, variables = load(args.ckpt)
-    model = Generator(config)
+    model, variables = load_generator(args.ckpt)
+    config = model.config
     start = time.time()
     rendered = render(
       model,

@@ -6,7 +6,7 @@
 resumes from the latest checkpoint in `workdir/checkpoints` exactly (parameters, optimiser
 states, EMA, step, PRNG key and input position), saves on SIGTERM, writes metrics to the
 console, `metrics.jsonl` and TensorBoard, and fixed-seed sample grids to `samples/`. At the
-end the EMA ISF is exported to `workdir/isf_ema` in the format of `python -m convert.isf`.
+end the EMA ISF is exported to `workdir/isf_ema` (an ISF checkpoint: `isf_jax.load_isf`).
 """
 
 from __future__ import annotations
@@ -27,11 +27,11 @@ from absl import app, flags, logging
 from ml_collections import config_flags
 from tqdm import tqdm
 
-from isf_jax import images, optim, sharding, train_step
+from isf_jax import generators, images, optim, sharding, train_step
+from isf_jax.isf_checkpoint import ISFInfo, save_isf
 from isf_jax.lpips.checkpoint import load_lpips
 from isf_jax.models.discriminator import Discriminator
 from isf_jax.models.isf import ISF
-from isf_jax.stylegan2.networks import Generator
 
 
 class NonFiniteLossError(FloatingPointError):
@@ -39,27 +39,22 @@ class NonFiniteLossError(FloatingPointError):
 
 
 def load_generator(config):
-  """(module, variables) of the frozen StyleGAN2; "demo" is the random-weight demo model."""
-  from isf_jax.stylegan2.checkpoint import load_generator as load
-
-  ckpt = config.generator.ckpt
-  if ckpt == "demo":
-    from isf_jax.demo import demo_generator
-
-    gen_config, variables = demo_generator()
-  elif not ckpt or not Path(ckpt).exists():
+  """(module, variables) of the frozen StyleGAN2 named by config.generator.ckpt, checked
+  against the ISF's layer count."""
+  if not config.generator.ckpt:
     raise FileNotFoundError(
-      f"generator checkpoint {ckpt!r} not found; make it with `{config.generator.make_command}` "
+      f"no generator checkpoint given; make one with `{config.generator.make_command}` "
       "and pass --config.generator.ckpt=CKPT_DIR"
     )
-  else:
-    gen_config, variables = load(ckpt)
-  if gen_config.num_ws != config.isf.num_layers and config.isf.latent == "wp":
+  generator, variables = generators.load_generator(
+    config.generator.ckpt, dtype=config.train.frozen_dtype
+  )
+  num_ws = generator.config.num_ws
+  if num_ws != config.isf.num_layers and config.isf.latent == "wp":
     raise ValueError(
-      f"generator has {gen_config.num_ws} W+ layers but config.isf.num_layers is "
-      f"{config.isf.num_layers}"
+      f"generator has {num_ws} W+ layers but config.isf.num_layers is {config.isf.num_layers}"
     )
-  return Generator(gen_config, dtype=jnp.dtype(config.train.frozen_dtype)), variables
+  return generator, variables
 
 
 def isf_kwargs(config) -> dict:
@@ -159,24 +154,22 @@ def make_sampler(nets, config, frozen, wp, labels):
   return write
 
 
-def isf_checkpoint_config(config, w_dim: int) -> dict:
-  """The `config.json` of an exported ISF: the convert.isf layout plus what editing needs."""
-  return {
-    "isf": dict(isf_kwargs(config), noise_dim=config.train.noise_dim, w_dim=w_dim),
-    "discriminator": None,
-    "attributes": list(config.data.attributes),
-    "generator": config.generator.ckpt,
-  }
+def isf_info(config, w_dim: int, step: int | None = None) -> ISFInfo:
+  """What the ISF checkpoint of a run records besides its parameters."""
+  return ISFInfo(
+    isf=isf_kwargs(config),
+    noise_dim=config.train.noise_dim,
+    w_dim=w_dim,
+    attributes=tuple(config.data.attributes),
+    generator=config.generator.ckpt,
+    step=step,
+  )
 
 
 def export_isf(path, config, state, w_dim: int) -> None:
-  """Writes the EMA ISF in the format `python -m convert.isf` makes (loadable for editing)."""
-  from isf_jax import checkpoints
-
-  params = {"isf": jax.device_get(state.isf_ema_params)}
-  meta = isf_checkpoint_config(config, w_dim)
-  meta["step"] = int(state.step)
-  checkpoints.save_directory(path, params, json.dumps(meta, indent=2), overwrite=True)
+  """Writes the EMA ISF as an ISF checkpoint (`isf_jax.load_isf` reads it)."""
+  info = isf_info(config, w_dim, int(state.step))
+  save_isf(path, info, jax.device_get(state.isf_ema_params), overwrite=True)
 
 
 def _install_sigterm_flag():
@@ -270,12 +263,7 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir) -> dict:
       ),
     )
 
-  step_fn = jax.jit(
-    functools.partial(train_step.train_step, nets=nets),
-    in_shardings=(replicated, replicated, batch_sharding),
-    out_shardings=(replicated, replicated),
-    donate_argnums=(0,),
-  )
+  step_fn = train_step.jit_train_step(nets, mesh)
   samples = min(8, len(test["wp"]))
   write_samples = make_sampler(
     nets,

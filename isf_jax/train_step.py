@@ -8,6 +8,7 @@ Pure, module-level functions. The frozen networks (StyleGAN2, LPIPS) enter as ar
 from __future__ import annotations
 
 import dataclasses
+import functools
 from typing import Any
 
 import flax.struct
@@ -16,7 +17,7 @@ import jax.numpy as jnp
 import ml_collections
 import optax
 
-from isf_jax import losses
+from isf_jax import losses, sharding
 
 SOURCE_IMAGES = ("render", "dataset")  # where the step's real (source) images come from
 
@@ -198,3 +199,16 @@ def train_step(state: TrainState, frozen, batch, *, nets: Networks):
     d_opt_state=d_opt_state,
   )
   return new_state, metrics
+
+
+def jit_train_step(nets: Networks, mesh, donate: bool = True):
+  """`train_step` compiled for `mesh`: state and frozen variables replicated, the batch split
+  on "data" (XLA inserts the gradient reductions); the old state's buffers are reused for
+  the new one unless `donate` is False."""
+  replicated, batch = sharding.replicated(mesh), sharding.batch_sharded(mesh)
+  return jax.jit(
+    functools.partial(train_step, nets=nets),
+    in_shardings=(replicated, replicated, batch),
+    out_shardings=(replicated, replicated),
+    donate_argnums=(0,) if donate else (),
+  )

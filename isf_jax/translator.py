@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import hashlib
 import json
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
@@ -25,8 +24,10 @@ import numpy as np
 from tqdm import tqdm
 
 from isf_jax import checkpoints
-from isf_jax.generate import parse_int_ranges
+from isf_jax.generators import DEMO, is_demo, read_generator
+from isf_jax.isf_checkpoint import load_isf
 from isf_jax.models.isf import ISF
+from isf_jax.seeds import parse_int_ranges
 from isf_jax.stylegan2.config import GeneratorConfig
 from isf_jax.stylegan2.networks import Generator
 
@@ -36,18 +37,6 @@ FFHQ_ATTRIBUTES = ("gender", "glasses", "age", "expression")
 # W+ layers [start, stop) that keep the ISF output per attribute in the official v2 scripts'
 # `--use_post` (StyleGAN2, 18 layers); every other layer is copied from the source.
 LAYER_PRESETS = {"gender": (0, 8), "glasses": (2, 4), "age": (4, 8), "expression": (4, 6)}
-
-
-def checkpoint_sha256(path) -> str:
-  """sha256 over a checkpoint directory's config.json and every file under variables/."""
-  path = Path(path)
-  digest = hashlib.sha256()
-  files = [path / checkpoints.CONFIG_FILE]
-  files += sorted(p for p in (path / checkpoints.VARIABLES_DIR).rglob("*") if p.is_file())
-  for file in files:
-    digest.update(str(file.relative_to(path)).encode())
-    digest.update(file.read_bytes())
-  return digest.hexdigest()
 
 
 def parse_layers(text: str) -> tuple[int, ...]:
@@ -138,44 +127,35 @@ class Translator:
     unless it has 4 slots (then the official FFHQ order)."""
     if batch_size < 1:
       raise ValueError(f"batch_size must be at least 1, got {batch_size}")
-    if isf is None or not checkpoints.is_checkpoint(isf):
-      raise FileNotFoundError(f"no ISF checkpoint at {isf!r} (a directory with config.json)")
-    config_text, variables = checkpoints.load_directory(isf)
-    config = json.loads(config_text)
-    if "isf" not in config or "isf" not in variables:
-      raise ValueError(f"{isf} is not an ISF checkpoint (config.json has no 'isf' entry)")
-    isf_kwargs = dict(config["isf"])
-    noise_dim = int(isf_kwargs.pop("noise_dim"))
-    w_dim = int(isf_kwargs.pop("w_dim"))
-    num_domains = isf_kwargs["num_domains"]
-    names = cls._attribute_names(attributes, config.get("attributes"), num_domains)
-    generator = generator if generator is not None else config.get("generator")
+    if isf is None:
+      raise ValueError("give isf=PATH: an ISF checkpoint directory or official .ckpt")
+    _, variables, info = load_isf(isf)
+    names = cls._attribute_names(attributes, info.attributes, info.num_domains)
+    generator = generator if generator is not None else info.generator
     if not generator:
       raise ValueError(f"{isf} names no generator: pass generator=PATH or 'demo'")
-    gen_config, gen_variables = _load_generator(generator)
-    if gen_config.w_dim != w_dim:
-      raise ValueError(f"generator w_dim {gen_config.w_dim} does not fit the ISF's {w_dim}")
-    if isf_kwargs["latent"] == "wp" and isf_kwargs["num_layers"] != gen_config.num_ws:
+    gen_config, gen_variables = read_generator(generator)
+    if gen_config.w_dim != info.w_dim:
+      raise ValueError(f"generator w_dim {gen_config.w_dim} does not fit the ISF's {info.w_dim}")
+    if info.latent == "wp" and info.num_layers != gen_config.num_ws:
       raise ValueError(
-        f"ISF edits {isf_kwargs['num_layers']} W+ layers, the generator has {gen_config.num_ws}"
+        f"ISF edits {info.num_layers} W+ layers, the generator has {gen_config.num_ws}"
       )
     provenance = {
       "isf": str(isf),
-      "isf_sha256": checkpoint_sha256(isf),
+      "isf_sha256": checkpoints.sha256(isf),
       "generator": str(generator),
-      "step": config.get("step"),
+      "step": info.step,
     }
-    if checkpoints.is_checkpoint(generator):
-      provenance["generator_sha256"] = checkpoint_sha256(generator)
-    elif Path(generator).is_file():
-      provenance["generator_sha256"] = hashlib.sha256(Path(generator).read_bytes()).hexdigest()
+    if not is_demo(generator):
+      provenance["generator_sha256"] = checkpoints.sha256(generator)
     return cls(
       gen_config,
       gen_variables,
-      isf_kwargs,
-      variables["isf"],
+      info.isf,
+      variables["params"],
       names,
-      noise_dim,
+      info.noise_dim,
       classifier,
       batch_size,
       provenance,
@@ -213,7 +193,7 @@ class Translator:
 
   def latents_from_seeds(self, seeds, psi: float = 0.7, cutoff: int | None = None) -> np.ndarray:
     """W+ [N, L, C] of z = RandomState(seed).randn(z_dim) (NVlabs' convention), truncated."""
-    from isf_jax.generate import seed_latents
+    from isf_jax.seeds import seed_latents
 
     z = seed_latents(seeds, self.generator_config.z_dim)
     return np.asarray(_map_fn(self.generator_config, psi, cutoff)(self.generator_variables, z))
@@ -387,23 +367,6 @@ def _synthesize_fn(config: GeneratorConfig, noise_mode: str):
   )
 
 
-@functools.lru_cache(maxsize=1)
-def _demo_generator() -> tuple[GeneratorConfig, dict]:
-  from isf_jax.demo import demo_generator
-
-  return demo_generator()  # ~10 s on a small CPU (init + mean W): built once per process
-
-
-def _load_generator(generator) -> tuple[GeneratorConfig, dict]:
-  if generator == "demo":
-    return _demo_generator()
-  if not Path(generator).exists():
-    raise FileNotFoundError(f"generator checkpoint {generator!r} does not exist")
-  from isf_jax.stylegan2.checkpoint import load_generator
-
-  return load_generator(generator)
-
-
 def demo_classifier(workdir=None, num_codes: int = 2048, psi: float = 0.7, cutoff: int = 8):
   """The demo world's exact attribute classifier, with the thresholds the demo dataset was
   labelled with: those a demo training run recorded in `workdir` (its default data
@@ -414,10 +377,10 @@ def demo_classifier(workdir=None, num_codes: int = 2048, psi: float = 0.7, cutof
   recorded = Path(workdir or "", "data", "demo_latents_thresholds.json")
   if workdir is not None and recorded.is_file():
     return demo.ExactClassifier(json.loads(recorded.read_text()))
-  from isf_jax.data import generate
+  from isf_jax.data import make
 
-  gen_config, variables = _demo_generator()
-  sample_fn, score_fn = generate.generator_fns(
+  gen_config, variables = read_generator(DEMO)
+  sample_fn, score_fn = make.generator_fns(
     gen_config, variables, demo.attribute_scores, psi=psi, cutoff=cutoff
   )
   scores = score_fn(sample_fn(demo_world.CALIBRATION_SEED, num_codes))

@@ -11,9 +11,10 @@ import zipfile
 import numpy as np
 import pytest
 
-from convert import safe_pickle, stylegan2
-from convert.tables import ConversionError, Rule, apply_rules, flatten
-from isf_jax.stylegan2.checkpoint import load_generator
+from convert import stylegan2 as convert_stylegan2
+from isf_jax.formats import safe_pickle, stylegan2
+from isf_jax.formats.tables import ConversionError, Rule, apply_rules, flatten
+from isf_jax.generators import read_generator as load_generator
 
 STYLEGAN2 = os.path.join(os.path.dirname(__file__), "fixtures", "stylegan2")
 
@@ -102,7 +103,7 @@ def test_apply_rules_lists_every_problem():
 @pytest.mark.parametrize("name", ["ros_64.pt", "tf_64.pkl"])
 def test_convert_cli_round_trip(tmp_path, name):
   out = tmp_path / "g"
-  assert stylegan2.main([os.path.join(STYLEGAN2, name), str(out)]) == 0
+  assert convert_stylegan2.main([os.path.join(STYLEGAN2, name), str(out)]) == 0
   config, variables = load_generator(out)
   ref_config, ref_variables, _ = stylegan2.read_generator(os.path.join(STYLEGAN2, name))
   assert config == ref_config
@@ -159,7 +160,7 @@ def _write_truncated_legacy(tmp_path):
 def test_convert_cli_bad_input(tmp_path, capsys, make_input, message):
   src = make_input(tmp_path)
   before = set(os.listdir(tmp_path))
-  assert stylegan2.main([str(src), str(tmp_path / "out")]) == 1
+  assert convert_stylegan2.main([str(src), str(tmp_path / "out")]) == 1
   err = capsys.readouterr().err
   assert message in err and err.startswith("error: ") and err.count("\n") == 1
   assert set(os.listdir(tmp_path)) == before
@@ -170,10 +171,10 @@ def test_convert_cli_refuses_existing_output_without_overwrite(tmp_path, capsys)
   out = tmp_path / "g"
   out.mkdir()
   (out / "keep.txt").write_text("x")
-  assert stylegan2.main([src, str(out)]) == 1
+  assert convert_stylegan2.main([src, str(out)]) == 1
   assert "exists (pass --overwrite" in capsys.readouterr().err
   assert os.listdir(out) == ["keep.txt"]
-  assert stylegan2.main([src, str(out), "--overwrite"]) == 0
+  assert convert_stylegan2.main([src, str(out), "--overwrite"]) == 0
   assert sorted(os.listdir(out)) == ["config.json", "variables"]
 
 

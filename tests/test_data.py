@@ -9,7 +9,9 @@ import pytest
 import tensorflow_datasets as tfds
 
 from isf_jax import images
-from isf_jax.data import generate, latents, pipeline
+from isf_jax.data import generate as generate_command
+from isf_jax.data import latents, pipeline
+from isf_jax.data import make as generate
 from isf_jax.demo import demo_generator_config
 
 L, C, K = 4, 8, 3
@@ -206,12 +208,12 @@ def test_cli_with_demo_generator(tmp_path):
     "--label-fn", "tests.test_data:mean_colour_probs", "--attributes", ",".join(NAMES),
     "--psi", "0.7", "--mix-per-code", "1", "--data-dir", str(tmp_path / "data"), "--name", "demo",
   ]  # fmt: skip
-  assert generate.main(args) == 0
+  assert generate_command.main(args) == 0
   train = pipeline.load_split(tmp_path / "data", "demo", "train")
   config = demo_generator_config()
   assert train["wp"].shape == (8, config.num_ws, config.w_dim)  # 4 codes + 4 mixed
   assert pipeline.load_split(tmp_path / "data", "demo", "test")["probs"].shape == (2, K)
-  assert generate.main([*args[:-4], "--label-fn", "tests.test_data:nope"]) == 1
+  assert generate_command.main([*args[:-4], "--label-fn", "tests.test_data:nope"]) == 1
 
 
 def example_ids(wp, table):

@@ -10,24 +10,19 @@ import pytest
 
 SCRIPT = textwrap.dedent(
   """
-  import functools, sys
+  import sys
   import jax, numpy as np
   process_id, num_processes, port = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
   if num_processes > 1:
     jax.config.update("jax_cpu_collectives_implementation", "gloo")
     jax.distributed.initialize(f"localhost:{port}", num_processes, process_id)
-  sys.path.insert(0, "tests")
-  from test_train_step import tiny_setup, tiny_batch
+  from tests.helpers.tiny import tiny_setup, tiny_batch
   from isf_jax import sharding, train_step
 
   nets, frozen, state = tiny_setup()
   mesh = sharding.data_mesh()
   replicated, sharded = sharding.replicated(mesh), sharding.batch_sharded(mesh)
-  step = jax.jit(
-    functools.partial(train_step.train_step, nets=nets),
-    in_shardings=(replicated, replicated, sharded),
-    out_shardings=(replicated, replicated),
-  )
+  step = train_step.jit_train_step(nets, mesh)
   state = jax.device_put(state, replicated)
   frozen = jax.device_put(frozen, replicated)
   for i in range(3):

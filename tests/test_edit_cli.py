@@ -8,8 +8,8 @@ import pytest
 from PIL import Image
 
 from isf_jax import edit
-from isf_jax.translator import checkpoint_sha256
-from tests.editing_helpers import make_isf_checkpoint
+from isf_jax.checkpoints import sha256 as checkpoint_sha256
+from tests.helpers.editing import make_isf_checkpoint
 
 LABELS = ["--source-labels", "0,1,0,1"]
 
@@ -52,7 +52,7 @@ def test_same_seeds_same_files_and_latent_input(isf, tmp_path):
   a = np.load(tmp_path / "a" / "latents.npy")
   assert np.abs(a[:, 0] - a[:, 1]).max() > 1e-3  # samples differ: different noise draws
   # the same sources given as a latent file give the same edits
-  from isf_jax.generate import seed_latents
+  from isf_jax.seeds import seed_latents
   from isf_jax.stylegan2.networks import Generator
   from isf_jax.translator import Translator
 
@@ -127,7 +127,7 @@ def test_images_are_inverted_then_edited(isf, tmp_path, capsys, lpips_cache):
   first, second = manifest["inputs"]
   assert first["name"] == "0000_face" and second["name"] == "0001_gray"
   assert first["inversion"]["steps"] == 3 and first["inversion"]["psnr"] > 0
-  assert first["image_sha256"] == edit.file_sha256(tmp_path / "face.png")
+  assert first["image_sha256"] == checkpoint_sha256(tmp_path / "face.png")
   np.testing.assert_array_equal(np.asarray(Image.open(out / "0000_face_input.png")), photo)
   gray_input = np.asarray(Image.open(out / "0001_gray_input.png"))
   assert gray_input.shape == (32, 32, 3) and (gray_input[..., 0] == gray_input[..., 2]).all()

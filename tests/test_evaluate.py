@@ -226,9 +226,9 @@ def test_missing_metric_weights_name_the_command(monkeypatch, tmp_path):
   from configs import ffhq
 
   monkeypatch.setenv("ISF_JAX_CACHE", str(tmp_path))
-  with pytest.raises(FileNotFoundError, match="python -m convert.inception"):
+  with pytest.raises(FileNotFoundError, match="isf-jax-convert inception"):
     evaluate.metric_networks(ffhq.get_config(), tmp_path)
-  with pytest.raises(FileNotFoundError, match="python -m convert.arcface"):
+  with pytest.raises(FileNotFoundError, match="isf-jax-convert arcface"):
     evaluate.metric_networks(ffhq.get_config(), tmp_path, inception_variant=None)
 
 

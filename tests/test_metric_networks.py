@@ -19,8 +19,11 @@ from PIL import Image
 from convert import arcface as convert_arcface
 from convert import attribute_classifier as convert_attribute_classifier
 from convert import inception as convert_inception
-from convert import safe_pickle
-from convert.tables import ConversionError
+from isf_jax.formats import arcface as arcface_format
+from isf_jax.formats import attribute_classifier as classifier_format
+from isf_jax.formats import inception as inception_format
+from isf_jax.formats import safe_pickle
+from isf_jax.formats.tables import ConversionError
 from isf_jax.metrics import arcface, fid
 from isf_jax.metrics.attribute_classifier import (
   CELEBAHQ_ATTRIBUTES,
@@ -43,7 +46,7 @@ from isf_jax.metrics.resize import (
   resize_bilinear_pil,
   resize_bilinear_torch,
 )
-from tests.metric_recipe import recipe_state_dict
+from tests.helpers.metric_recipe import recipe_state_dict
 
 FIXTURES = Path(__file__).parent / "fixtures"
 INCEPTION_SEED = {"pytorch_fid": 0, "torchvision": 1}
@@ -92,7 +95,7 @@ def test_inception_pytorch_fid_matches_reference(
 
 @pytest.mark.parity
 def test_inception_torchvision_matches_official_isf_fid(inception_state_dicts, inception_expected):
-  variables = convert_inception.convert_state_dict(
+  variables = inception_format.convert_state_dict(
     inception_state_dicts["torchvision"], "torchvision"
   )
   images = jnp.asarray(inception_expected["images"])
@@ -112,7 +115,7 @@ def test_inception_converter_refuses_mismatched_weights(inception_state_dicts):
   state["Mixed_7c.branch_pool.bn.weight"] = np.ones(3, np.float32)
   state["Mixed_8a.conv.weight"] = np.ones((1, 1, 1, 1), np.float32)
   with pytest.raises(ConversionError) as error:
-    convert_inception.convert_state_dict(state, "pytorch_fid")
+    inception_format.convert_state_dict(state, "pytorch_fid")
   message = str(error.value)
   assert "missing source Mixed_6b.branch7x7_2.conv.weight" in message
   assert "shape of Mixed_7c.branch_pool.bn.weight" in message
@@ -130,7 +133,7 @@ def test_inception_cli_reports_bad_input(tmp_path, capsys):
 
 
 def test_missing_inception_weights_name_the_command(tmp_path):
-  with pytest.raises(FileNotFoundError, match="python -m convert.inception"):
+  with pytest.raises(FileNotFoundError, match="isf-jax-convert inception"):
     load_inception("torchvision", path=tmp_path / "nothing")
   with pytest.raises(ValueError, match="unknown Inception variant"):
     load_inception("tf")
@@ -220,7 +223,7 @@ def arcface_images():
 def test_arcface_matches_official_frs_network(arcface_state_dict):
   """pSp IR-SE50 with the official ISF crop and pool. (In memory: the converter CLI and the
   checkpoint round trip are exercised on Inception, at half this network's size.)"""
-  embed = arcface.embed_fn_from_variables(convert_arcface.convert_state_dict(arcface_state_dict))
+  embed = arcface.embed_fn_from_variables(arcface_format.convert_state_dict(arcface_state_dict))
   embeddings = embed(jnp.asarray(arcface_images()))
   expected = np.load(FIXTURES / "arcface" / "expected.npz")["embeddings"]
   assert embeddings.shape == (2, 512)
@@ -239,13 +242,13 @@ def test_arcface_converter_refuses_mismatched_weights(arcface_state_dict):
   del state["body.3.shortcut_layer.0.weight"]
   state["body.0.res_layer.5.fc1.weight"] = np.zeros((4, 64), np.float32)
   with pytest.raises(ConversionError) as error:
-    convert_arcface.convert_state_dict(state)
+    arcface_format.convert_state_dict(state)
   assert "missing source body.3.shortcut_layer.0.weight" in str(error.value)
   assert "shape of body.0.res_layer.5.fc1.weight" in str(error.value)
 
 
 def test_arcface_missing_weights_and_bad_input(tmp_path, capsys):
-  with pytest.raises(FileNotFoundError, match="python -m convert.arcface"):
+  with pytest.raises(FileNotFoundError, match="isf-jax-convert arcface"):
     arcface.load_arcface(path=tmp_path / "nothing")
   write_state_dict(tmp_path / "w.pkl", {"input_layer.0.weight": np.zeros((64, 3, 3, 3))})
   assert convert_arcface.main([str(tmp_path / "w.pkl"), str(tmp_path / "out")]) == 1
@@ -310,7 +313,7 @@ def test_attribute_classifier_converter_refuses_other_configurations(change, mes
   record = _classifier_record()
   record.state["static_kwargs"].update(change)
   with pytest.raises(ConversionError, match=message):
-    convert_attribute_classifier.convert_record(record)
+    classifier_format.convert_record(record)
 
 
 def test_attribute_classifier_converter_refuses_bad_variables():
@@ -320,20 +323,20 @@ def test_attribute_classifier_converter_refuses_bad_variables():
   ]
   record.state["variables"].append(("Extra/weight", np.zeros(3, np.float32)))
   with pytest.raises(ConversionError) as error:
-    convert_attribute_classifier.convert_record(record)
+    classifier_format.convert_record(record)
   assert "missing source 16x16/Conv0/bias" in str(error.value)
   assert "unmatched source Extra/weight" in str(error.value)
   record = _classifier_record()
   record.state["variables"][0] = ("lod", np.float32(1.0))
   with pytest.raises(ConversionError, match="lod"):
-    convert_attribute_classifier.convert_record(record)
+    classifier_format.convert_record(record)
   record.state["build_func_name"] = "D_basic"
   with pytest.raises(ConversionError, match="D_basic"):
-    convert_attribute_classifier.convert_record(record)
+    classifier_format.convert_record(record)
 
 
 def test_attribute_classifier_bad_input(tmp_path, capsys):
-  with pytest.raises(FileNotFoundError, match="python -m convert.attribute_classifier"):
+  with pytest.raises(FileNotFoundError, match="isf-jax-convert attribute_classifier"):
     load_attribute_classifier(tmp_path / "nothing")
   (tmp_path / "evil.pkl").write_bytes(pickle.dumps(print))
   assert convert_attribute_classifier.main([str(tmp_path / "evil.pkl"), str(tmp_path / "o")]) == 1

@@ -12,8 +12,8 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from convert.stylegan2 import read_generator
-from convert.tables import flatten
+from isf_jax.formats.stylegan2 import read_generator
+from isf_jax.formats.tables import flatten
 from isf_jax.stylegan2 import Generator, mix_styles
 
 pytestmark = pytest.mark.parity

@@ -125,7 +125,7 @@ def test_demo_world_learns(tmp_path, lpips_cache):
 def test_missing_generator_names_the_command():
   config = demo.get_config()
   config.generator.ckpt = "/nonexistent/stylegan2"
-  with pytest.raises(FileNotFoundError, match="python -m convert.stylegan2"):
+  with pytest.raises(FileNotFoundError, match="isf-jax-convert stylegan2"):
     train.load_generator(config)
 
 

@@ -7,7 +7,7 @@ import pytest
 
 from isf_jax.demo import DEMO_ATTRIBUTES
 from isf_jax.translator import FFHQ_ATTRIBUTES, Translator, layer_mask
-from tests.editing_helpers import make_isf_checkpoint
+from tests.helpers.editing import make_isf_checkpoint
 
 LABELS = [0, 1, 0, 1]
 

@@ -19,15 +19,15 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import shutil
-import tempfile
 import types
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 import numpy as np
 import tensorflow_datasets as tfds
+
+from isf_jax.files import atomic_directory
 
 ATTRIBUTES_FILE = "attributes.json"
 OFFICIAL_ATTR_PREFIXES = ("list_attr_celeba", "list_attr_ffhq")
@@ -60,16 +60,12 @@ def write_dataset(
   examples = {split: _examples(data, features) for split, data in splits.items()}
   description = f"W+ latent codes [{num_layers}, {w_dim}] with labels: {', '.join(attribute_names)}"
   builder_cls = _builder_class(name, version, features, description, examples)
-  data_dir.mkdir(parents=True, exist_ok=True)
-  tmp = Path(tempfile.mkdtemp(prefix=f".{name}-{version}-incomplete-", dir=data_dir))
-  try:
-    builder_cls(data_dir=str(tmp), file_format="array_record").download_and_prepare()
-    built = tmp / name / version
-    (built / ATTRIBUTES_FILE).write_text(json.dumps({"attribute_names": attribute_names}) + "\n")
-    final.parent.mkdir(exist_ok=True)
-    os.rename(built, final)
-  finally:
-    shutil.rmtree(tmp, ignore_errors=True)
+  with atomic_directory(final) as tmp:
+    builder_cls(data_dir=str(tmp / "build"), file_format="array_record").download_and_prepare()
+    for entry in (tmp / "build" / name / version).iterdir():  # the builder nests name/version
+      entry.rename(tmp / entry.name)
+    shutil.rmtree(tmp / "build")
+    (tmp / ATTRIBUTES_FILE).write_text(json.dumps({"attribute_names": attribute_names}) + "\n")
   return final
 
 

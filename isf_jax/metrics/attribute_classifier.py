@@ -29,17 +29,17 @@ from __future__ import annotations
 import functools
 from pathlib import Path
 
-import flax.linen as nn
 import jax
 import jax.numpy as jnp
 
 from isf_jax.metrics import weights
+from isf_jax.metrics.celebahq_classifier import AttributeClassifier
 from isf_jax.metrics.resize import box_downsample, resize_bicubic_pil
 
 CONVENTIONS = ("isf", "stylegan")
 IMAGENET_MEAN = jnp.array([0.485, 0.456, 0.406], jnp.float32)
 IMAGENET_STD = jnp.array([0.229, 0.224, 0.225], jnp.float32)
-MAKE_COMMAND = "python -m convert.attribute_classifier celebahq-classifier-XX-name.pkl OUT"
+MAKE_COMMAND = "isf-jax-convert attribute_classifier celebahq-classifier-XX-name.pkl OUT"
 # StyleGAN's numbering of the 40 classifiers (metrics/linear_separability.py), not CelebA's.
 CELEBAHQ_ATTRIBUTES = (
   "male", "smiling", "attractive", "wavy-hair", "young", "5-o-clock-shadow", "arched-eyebrows",
@@ -50,47 +50,7 @@ CELEBAHQ_ATTRIBUTES = (
   "straight-hair", "wearing-earrings", "wearing-hat", "wearing-lipstick", "wearing-necklace",
   "wearing-necktie",
 )  # fmt: skip
-# ISF-GAN v1's attributes (eval/cal_accuracy.py): Gender, Eyeglasses, Age, Expression.
-ISF_ATTRIBUTES = {
-  "Gender": "male",
-  "Eyeglasses": "eyeglasses",
-  "Age": "young",
-  "Expression": "smiling",
-}
 AGE_ATTRIBUTE = "young"
-
-
-def _lrelu(x):
-  return nn.leaky_relu(x, 0.2)
-
-
-class AttributeClassifier(nn.Module):
-  """[N, R, R, 3] (already in the network's input convention) -> logits [N]."""
-
-  resolution: int = 256
-  fmap_base: int = 8192
-  fmap_decay: float = 1.0
-  fmap_max: int = 512
-
-  def nf(self, stage: int) -> int:
-    return min(int(self.fmap_base / (2.0 ** (stage * self.fmap_decay))), self.fmap_max)
-
-  @nn.compact
-  def __call__(self, x):
-    log2 = self.resolution.bit_length() - 1
-    if self.resolution != 2**log2 or self.resolution < 4:
-      raise ValueError(f"classifier resolution must be a power of two >= 4, not {self.resolution}")
-    conv = functools.partial(nn.Conv, kernel_size=(3, 3), padding="SAME")
-    x = _lrelu(nn.Conv(self.nf(log2 - 1), (1, 1), name="FromRGB_lod0")(x))
-    for res in range(log2, 2, -1):  # [N, 2^res, 2^res, C] -> [N, 2^(res-1), 2^(res-1), C']
-      block = f"{2**res}x{2**res}"
-      x = _lrelu(conv(self.nf(res - 1), name=f"{block}_Conv0")(x))
-      x = conv(self.nf(res - 2), name=f"{block}_Conv1_down")(x)
-      x = _lrelu(nn.avg_pool(x, (2, 2), (2, 2)))
-    x = _lrelu(conv(self.nf(1), name="4x4_Conv")(x))  # [N, 4, 4, nf(1)]
-    x = jnp.transpose(x, (0, 3, 1, 2)).reshape(x.shape[0], -1)  # TF's NCHW flattening
-    x = _lrelu(nn.Dense(self.nf(0), name="4x4_Dense0")(x))
-    return nn.Dense(1, name="4x4_Dense1")(x)[:, 0]  # [N]
 
 
 def preprocess(images, resolution: int, convention: str):
@@ -145,7 +105,7 @@ def load_attribute_classifier(path, convention: str = "isf"):
   restricted unpickler, nothing executed)."""
   path = Path(path)
   if path.is_file():
-    from convert.attribute_classifier import read_classifier
+    from isf_jax.formats.attribute_classifier import read_classifier
 
     config, variables, _ = read_classifier(path)
   else:

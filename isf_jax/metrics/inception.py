@@ -29,6 +29,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from isf_jax.cache import cache_path
 from isf_jax.metrics import weights
 from isf_jax.metrics.resize import resize_bilinear_pil, resize_bilinear_torch
 
@@ -44,7 +45,7 @@ def make_command(variant: str) -> str:
   source = {"pytorch_fid": "pt_inception-2015-12-05-6726825d.pth"}.get(
     variant, "inception_v3_google-0cc3c7bd.pth"
   )
-  return f"python -m convert.inception {source} --variant {variant}"
+  return f"isf-jax-convert inception {source} --variant {variant}"
 
 
 def _check_variant(variant: str) -> None:
@@ -234,7 +235,7 @@ def features_fn_from_variables(variant: str, variables: dict):
 def load_inception(variant: str = "pytorch_fid", path=None):
   """features_fn from converted weights (default: `{cache}/inception/{variant}`)."""
   _check_variant(variant)
-  path = path if path is not None else weights.default_path("inception", variant)
+  path = path if path is not None else cache_path("inception", variant)
   meta, variables = weights.load_network(path, "inception", make_command(variant))
   if meta.get("variant") != variant:
     raise ValueError(f"{path} holds the {meta.get('variant')!r} Inception, not {variant!r}")

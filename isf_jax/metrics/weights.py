@@ -2,8 +2,7 @@
 
 A converted network is a `checkpoints.save_directory` folder whose config.json holds
 {"network": kind, ..., "source": file name}; its default place is `{cache}/{kind}` (or
-`{cache}/{kind}/{variant}`), the cache being `$ISF_JAX_CACHE` or `~/.cache/isf_jax` as for
-LPIPS.
+`{cache}/{kind}/{variant}`), the cache being `isf_jax.cache.cache_dir()`.
 """
 
 from __future__ import annotations
@@ -16,11 +15,6 @@ import jax.numpy as jnp
 import numpy as np
 
 from isf_jax import checkpoints
-from isf_jax.lpips.checkpoint import cache_dir
-
-
-def default_path(*parts: str) -> Path:
-  return cache_dir().joinpath(*parts)
 
 
 def save_network(path, variables: dict, meta: dict, overwrite: bool = False) -> None:

@@ -1,11 +1,8 @@
-"""The project's generator checkpoint (`isf_jax.checkpoints` layout, GeneratorConfig JSON).
-
-`load_generator` also reads the three foreign formats directly.
-"""
+"""The project's generator checkpoint: an `isf_jax.checkpoints` directory whose config.json
+is the GeneratorConfig. `isf_jax.generators.load_generator` is the loader to use; it reads
+these, foreign files and "demo"."""
 
 from __future__ import annotations
-
-from pathlib import Path
 
 from isf_jax import checkpoints
 from isf_jax.stylegan2.config import GeneratorConfig
@@ -15,17 +12,6 @@ def save_generator(path, config: GeneratorConfig, variables: dict, overwrite: bo
   checkpoints.save_directory(path, variables, config.to_json(), overwrite=overwrite)
 
 
-def load_generator(path) -> tuple[GeneratorConfig, dict]:
-  """(config, variables) from a project checkpoint or a rosinality/NVlabs/TF file."""
-  path = Path(path)
-  if not path.exists():
-    raise FileNotFoundError(f"generator checkpoint {path} does not exist")
-  if path.is_dir():
-    if not checkpoints.is_checkpoint(path):
-      raise ValueError(f"{path} is a directory but not a generator checkpoint (no config.json)")
-    config_json, variables = checkpoints.load_directory(path)
-    return GeneratorConfig.from_json(config_json), variables
-  from convert.stylegan2 import read_generator
-
-  config, variables, _ = read_generator(path)
-  return config, variables
+def read_generator_directory(path) -> tuple[GeneratorConfig, dict]:
+  config_json, variables = checkpoints.load_directory(path)
+  return GeneratorConfig.from_json(config_json), variables

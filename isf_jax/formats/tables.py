@@ -98,3 +98,12 @@ def apply_rules(
 def torch_conv_to_hwio(w):
   """A torch conv kernel [O, I, kh, kw] as Flax's [kh, kw, I, O]."""
   return np.transpose(w, (2, 3, 1, 0))
+
+
+def unwrap_state_dict(obj) -> dict:
+  """A PyTorch state dict, also when saved under a "state_dict" key."""
+  if isinstance(obj, Mapping) and "state_dict" in obj:
+    obj = obj["state_dict"]
+  if not isinstance(obj, Mapping):
+    raise ConversionError(f"expected a state dict, got {type(obj).__name__}")
+  return dict(obj)

@@ -1,13 +1,12 @@
 """A random-init ISF checkpoint against the demo generator, for the editing tests."""
 
 import functools
-import json
 
 import jax
 import jax.numpy as jnp
 
-from isf_jax import checkpoints
 from isf_jax.demo import DEMO_ATTRIBUTES, demo_generator_config
+from isf_jax.isf_checkpoint import ISFInfo, save_isf
 from isf_jax.models.isf import ISF
 
 NOISE_DIM = 8
@@ -19,7 +18,7 @@ def _init_fn(isf_kwargs: tuple):
 
 
 def make_isf_checkpoint(path, attributes=DEMO_ATTRIBUTES, latent="wp", named=True, seed=0):
-  """Writes an ISF with random weights in the trainer's export format; returns the path."""
+  """Writes an ISF checkpoint with random weights; returns the path."""
   gen = demo_generator_config()
   kwargs = dict(
     num_layers=gen.num_ws,
@@ -34,12 +33,12 @@ def make_isf_checkpoint(path, attributes=DEMO_ATTRIBUTES, latent="wp", named=Tru
   params = _init_fn(tuple(sorted(kwargs.items())))(
     jax.random.key(seed), wp, jnp.zeros((1, NOISE_DIM)), jnp.zeros((1, len(attributes)))
   )["params"]
-  config = {
-    "isf": dict(kwargs, noise_dim=NOISE_DIM, w_dim=gen.w_dim),
-    "discriminator": None,
-    "generator": "demo",
-  }
-  if named:
-    config["attributes"] = list(attributes)
-  checkpoints.save_directory(path, {"isf": params}, json.dumps(config))
+  info = ISFInfo(
+    isf=kwargs,
+    noise_dim=NOISE_DIM,
+    w_dim=gen.w_dim,
+    attributes=tuple(attributes) if named else None,
+    generator="demo",
+  )
+  save_isf(path, info, params)
   return path

@@ -1,0 +1,1 @@
+"""Shared test code: tiny networks, fixture recipes, checkpoint makers (tests.helpers.*)."""
