@@ -63,7 +63,8 @@ def detect_variant(state_dict: Mapping) -> str:
   fc = state_dict.get("fc.weight")
   if fc is None or np.shape(fc)[0] not in CLASSES:
     raise ConversionError(
-      "cannot tell the Inception variant (no fc.weight with 1008 or 1000 classes); pass --variant (variant= from Python)"
+      "cannot tell the Inception variant (no fc.weight with 1008 or 1000 classes); "
+      "pass --variant (variant= from Python)"
     )
   return CLASSES[np.shape(fc)[0]]
 
