@@ -26,6 +26,7 @@ import optax
 from tqdm import tqdm
 
 from isf_jax.losses import box_downsample
+from isf_jax.photos import load_photo
 from isf_jax.stylegan2.config import GeneratorConfig, noise_resolution
 from isf_jax.stylegan2.networks import Generator, MappingNetwork
 
@@ -106,36 +107,14 @@ def psnr(a, b) -> float:
   return float(10 * np.log10(4.0 / max(mse, 1e-12)))
 
 
-def read_rgb(path) -> np.ndarray:
-  """An image file -> uint8 RGB [H, W, 3].
-
-  Grayscale and palette images are converted to RGB and transparency is composited on white
-  (one rule for every entry point); other modes (CMYK, 16-bit, float) are refused.
-  """
-  from PIL import Image, UnidentifiedImageError
-
-  try:
-    with Image.open(path) as image:
-      image.load()
-  except (UnidentifiedImageError, OSError) as e:
-    raise ValueError(f"cannot read image {path}: {e}") from None
-  if image.mode not in ("RGB", "RGBA", "L", "LA", "P", "PA"):
-    raise ValueError(f"{path}: image mode {image.mode} is not supported; save it as 8-bit RGB")
-  if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
-    rgba = image.convert("RGBA")
-    image = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
-    image.alpha_composite(rgba)
-  return np.asarray(image.convert("RGB"))
-
-
 def load_image(path, resolution: int) -> np.ndarray:
-  """An image file -> [resolution, resolution, 3] float32 in [-1, 1] (modes as `read_rgb`).
+  """An image file -> [resolution, resolution, 3] float32 in [-1, 1] (rules of `load_photo`).
 
   Non-square images are centre-cropped to a square, then resized with Lanczos.
   """
   from PIL import Image
 
-  image = Image.fromarray(read_rgb(path))
+  image = Image.fromarray(load_photo(path))
   side = min(image.size)
   left, top = (image.width - side) // 2, (image.height - side) // 2
   image = image.crop((left, top, left + side, top + side))
