@@ -128,6 +128,8 @@ def test_opts_as_dict_or_namespace(raw_checkpoint, converted):
     read_checkpoint({**fresh(raw_checkpoint), "opts": ["stylegan_size", 64]})
   with pytest.raises(ConversionError, match="not an e4e checkpoint"):
     read_checkpoint({"g_ema": {}})
+  with pytest.raises(ConversionError, match="state_dict is a list"):
+    read_checkpoint({"state_dict": [], "opts": raw_checkpoint["opts"]})
 
 
 class _RunsCode:

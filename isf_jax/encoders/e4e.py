@@ -123,10 +123,10 @@ class Encoder4Editing(nn.Module):
   @nn.compact
   def __call__(self, x):
     cfg = self.config
-    x = nn.Conv(cfg.stem_channels, (3, 3), 1, ((1, 1), (1, 1)), use_bias=False, name="input_conv")(
-      x
+    stem = nn.Conv(
+      cfg.stem_channels, (3, 3), 1, ((1, 1), (1, 1)), use_bias=False, name="input_conv"
     )
-    x = PReLU(name="input_prelu")(batch_norm("input_bn")(x))  # [N, 256, 256, stem]
+    x = PReLU(name="input_prelu")(batch_norm("input_bn")(stem(x)))  # [N, 256, 256, stem]
     taps, unit = [], 0
     for depth, units in zip(cfg.stage_depths, STAGE_UNITS, strict=True):
       for i in range(units):

@@ -158,10 +158,16 @@ def _generator_w_avg(latent_avg):
 def read_checkpoint(checkpoint) -> E4ECheckpoint:
   """The encoder and generator of an unpickled e4e checkpoint (see the module docstring)."""
   if not isinstance(checkpoint, Mapping) or not {"state_dict", "opts"} <= checkpoint.keys():
-    found = sorted(map(str, checkpoint))[:8] if isinstance(checkpoint, Mapping) else checkpoint
-    raise ConversionError(
-      f"not an e4e checkpoint (expected 'state_dict' and 'opts'; found {found!r:.200})"
+    found = (
+      f"keys {sorted(map(str, checkpoint))[:8]}"
+      if isinstance(checkpoint, Mapping)
+      else type(checkpoint).__name__
     )
+    raise ConversionError(
+      f"not an e4e checkpoint (expected 'state_dict' and 'opts'; found {found})"
+    )
+  if not isinstance(checkpoint["state_dict"], Mapping):
+    raise ConversionError(f"state_dict is a {type(checkpoint['state_dict']).__name__}, not a dict")
   state = {k: np.asarray(v) for k, v in checkpoint["state_dict"].items()}
   config = infer_encoder_config(state, checkpoint["opts"])
   latent_avg = checkpoint.get("latent_avg")
