@@ -12,6 +12,7 @@ CONVERTERS = {
   "inception": "InceptionV3 for FID (pytorch-fid or torchvision)",
   "arcface": "ArcFace IR-SE50 for FRS",
   "attribute_classifier": "NVIDIA's CelebA-HQ attribute classifiers",
+  "e4e": "e4e encoders with their StyleGAN2 generator (e4e_ffhq_encode.pt)",
 }
 
 

@@ -7,10 +7,9 @@ and columns 32:220 (the face region of a 256 px aligned face), `AdaptiveAvgPool2
 the backbone, whose output is L2-normalised. FRS = the dot product of two embeddings (their
 cosine).
 
-IR-SE50: input conv 3x3 (64) + BN + PReLU; 24 bottleneck units in stages of (3, 4, 14, 3) with
-depths (64, 128, 256, 512), the first unit of each stage with stride 2. A unit adds
-  residual: BN -> conv 3x3 -> PReLU -> conv 3x3 (stride) -> BN -> squeeze-excitation (1/16)
-  shortcut: subsampling by the stride when the depth is unchanged, else conv 1x1 (stride) + BN.
+IR-SE50: input conv 3x3 (64) + BN + PReLU; 24 bottleneck units (`isf_jax.encoders.irse`) in
+stages of (3, 4, 14, 3) with depths (64, 128, 256, 512), the first unit of each stage with
+stride 2.
 Head: BN -> (dropout, inactive) -> flatten in torch's channel-major order -> dense 512 -> BN1d.
 BatchNorm eps 1e-5, running statistics. Variables: `params` and `batch_stats`.
 """
@@ -24,6 +23,7 @@ import jax
 import jax.numpy as jnp
 
 from isf_jax.cache import cache_path
+from isf_jax.encoders.irse import BottleneckIRSE, PReLU, batch_norm
 from isf_jax.metrics import weights
 from isf_jax.metrics.resize import adaptive_avg_pool, resize_bilinear_pil
 
@@ -35,69 +35,22 @@ STAGES = ((64, 3), (128, 4), (256, 14), (512, 3))  # (depth, units)
 MAKE_COMMAND = "isf-jax-convert arcface model_ir_se50.pth"
 
 
-def _batch_norm(name: str):
-  return nn.BatchNorm(use_running_average=True, epsilon=1e-5, name=name)
-
-
-class PReLU(nn.Module):
-  """max(x, 0) + alpha * min(x, 0) with one learned slope per channel."""
-
-  @nn.compact
-  def __call__(self, x):
-    alpha = self.param("alpha", nn.initializers.constant(0.25), (x.shape[-1],))
-    return jnp.where(x >= 0, x, alpha * x)
-
-
-class SqueezeExcitation(nn.Module):
-  reduction: int = 16
-
-  @nn.compact
-  def __call__(self, x):  # [N, H, W, C] -> [N, H, W, C]
-    channels = x.shape[-1]
-    s = jnp.mean(x, axis=(1, 2), keepdims=True)  # [N, 1, 1, C]
-    s = nn.relu(nn.Conv(channels // self.reduction, (1, 1), use_bias=False, name="fc1")(s))
-    s = nn.sigmoid(nn.Conv(channels, (1, 1), use_bias=False, name="fc2")(s))
-    return x * s
-
-
-class BottleneckIRSE(nn.Module):
-  depth: int
-  stride: int
-
-  @nn.compact
-  def __call__(self, x):  # [N, H, W, C] -> [N, H / stride, W / stride, depth]
-    if x.shape[-1] == self.depth:
-      shortcut = x[:, :: self.stride, :: self.stride]
-    else:
-      shortcut = nn.Conv(
-        self.depth, (1, 1), self.stride, "VALID", use_bias=False, name="shortcut_conv"
-      )(x)
-      shortcut = _batch_norm("shortcut_bn")(shortcut)
-    r = _batch_norm("bn_in")(x)
-    r = nn.Conv(self.depth, (3, 3), 1, ((1, 1), (1, 1)), use_bias=False, name="conv1")(r)
-    r = PReLU(name="prelu")(r)
-    r = nn.Conv(self.depth, (3, 3), self.stride, ((1, 1), (1, 1)), use_bias=False, name="conv2")(r)
-    r = _batch_norm("bn_out")(r)
-    r = SqueezeExcitation(name="se")(r)
-    return r + shortcut
-
-
 class IRSE50(nn.Module):
   """[N, 112, 112, 3] in [-1, 1] -> L2-normalised embeddings [N, 512]."""
 
   @nn.compact
   def __call__(self, x):
     x = nn.Conv(64, (3, 3), 1, ((1, 1), (1, 1)), use_bias=False, name="input_conv")(x)
-    x = PReLU(name="input_prelu")(_batch_norm("input_bn")(x))  # [N, 112, 112, 64]
+    x = PReLU(name="input_prelu")(batch_norm("input_bn")(x))  # [N, 112, 112, 64]
     unit = 0
     for depth, units in STAGES:
       for i in range(units):
         x = BottleneckIRSE(depth, 2 if i == 0 else 1, name=f"body_{unit}")(x)
         unit += 1
-    x = _batch_norm("output_bn")(x)  # [N, 7, 7, 512]
+    x = batch_norm("output_bn")(x)  # [N, 7, 7, 512]
     x = jnp.transpose(x, (0, 3, 1, 2)).reshape(x.shape[0], -1)  # [N, 512 * 7 * 7], torch order
     x = nn.Dense(EMBEDDING_DIM, name="output_dense")(x)
-    x = _batch_norm("output_bn1d")(x)  # [N, 512]
+    x = batch_norm("output_bn1d")(x)  # [N, 512]
     return x / jnp.linalg.norm(x, axis=-1, keepdims=True)
 
 

@@ -3,6 +3,8 @@
 * `resize_bilinear_torch`: `F.interpolate(mode="bilinear", align_corners=False)` without
   antialiasing (pytorch-fid's in-network resize to 299). Source coordinates below 0 are
   clamped to 0, so downsampling simply skips pixels.
+* `resize_bilinear_align_corners`: `F.interpolate(mode="bilinear", align_corners=True)`: the
+  corner pixels of input and output coincide (e4e's feature-pyramid upsampling).
 * `resize_bilinear_pil`: PIL's `Image.resize(..., BILINEAR)` (also torchvision's
   `transforms.Resize` on PIL images): a triangle filter widened by the downscale factor,
   i.e. antialiased. PIL resamples 8-bit images and rounds the result to integers; this
@@ -13,7 +15,7 @@
 * `adaptive_avg_pool`: `nn.AdaptiveAvgPool2d`: output cell i averages input rows
   floor(i * H / h) .. ceil((i + 1) * H / h) - 1.
 
-All three are linear maps along each axis, applied as small [out, in] matrices.
+Each is a linear map along each axis; the torch ones are applied as small [out, in] matrices.
 """
 
 from __future__ import annotations
@@ -28,6 +30,18 @@ import numpy as np
 def _torch_bilinear_matrix(size_in: int, size_out: int) -> np.ndarray:  # [out, in]
   scale = size_in / size_out
   src = np.maximum((np.arange(size_out) + 0.5) * scale - 0.5, 0.0)
+  lo = np.minimum(np.floor(src).astype(np.int64), size_in - 1)
+  hi = np.minimum(lo + 1, size_in - 1)
+  frac = src - lo
+  matrix = np.zeros((size_out, size_in), np.float64)
+  np.add.at(matrix, (np.arange(size_out), lo), 1.0 - frac)
+  np.add.at(matrix, (np.arange(size_out), hi), frac)
+  return matrix.astype(np.float32)
+
+
+def _align_corners_bilinear_matrix(size_in: int, size_out: int) -> np.ndarray:  # [out, in]
+  scale = (size_in - 1) / (size_out - 1) if size_out > 1 else 0.0
+  src = np.arange(size_out) * scale
   lo = np.minimum(np.floor(src).astype(np.int64), size_in - 1)
   hi = np.minimum(lo + 1, size_in - 1)
   frac = src - lo
@@ -57,6 +71,14 @@ def resize_bilinear_torch(images, size: tuple[int, int]):
   _, height, width, _ = images.shape
   rows = _torch_bilinear_matrix(height, size[0])
   cols = _torch_bilinear_matrix(width, size[1])
+  return _apply_separable(images, rows, cols)
+
+
+def resize_bilinear_align_corners(images, size: tuple[int, int]):
+  """[N, H, W, C] -> [N, *size, C] as torch bilinear with align_corners=True."""
+  _, height, width, _ = images.shape
+  rows = _align_corners_bilinear_matrix(height, size[0])
+  cols = _align_corners_bilinear_matrix(width, size[1])
   return _apply_separable(images, rows, cols)
 
 
