@@ -297,6 +297,8 @@ def _tf_kwargs(record) -> dict:
 
 def read_tf(networks: tuple) -> tuple[GeneratorConfig, dict]:
   gs = networks[2]
+  if gs.state.get("build_func_name") == "G_style":
+    raise ConversionError(_V1_HINT.format(what="a StyleGAN (v1) TF pickle"))
   if int(gs.state.get("version", 0)) < 4:
     raise ConversionError(
       f"TF network pickle version {gs.state.get('version')} is too old (need >= 4)"
@@ -330,6 +332,8 @@ def read_tf(networks: tuple) -> tuple[GeneratorConfig, dict]:
 
 # --- shared ----------------------------------------------------------------------------
 
+_V1_HINT = "{what}, not StyleGAN2: convert it with python -m convert.stylegan1"
+
 
 def _resolutions(resolution: int):
   return [2**i for i in range(2, int(math.log2(resolution)) + 1)]
@@ -351,6 +355,8 @@ def detect_format(obj) -> str:
     and all(isinstance(n, safe_pickle.TFNetworkRecord) for n in obj)
   ):
     return "tf"
+  if isinstance(obj, Mapping) and "synthesis.layer0.first_layer" in obj:
+    raise ConversionError(_V1_HINT.format(what="InterFaceGAN's StyleGAN (v1) state_dict"))
   found = f"keys {sorted(map(str, obj))[:8]}" if isinstance(obj, Mapping) else type(obj).__name__
   raise ConversionError(
     "not a StyleGAN2 generator checkpoint "

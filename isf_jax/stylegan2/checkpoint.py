@@ -24,7 +24,10 @@ def load_generator(path) -> tuple[GeneratorConfig, dict]:
     if not checkpoints.is_checkpoint(path):
       raise ValueError(f"{path} is a directory but not a generator checkpoint (no config.json)")
     config_json, variables = checkpoints.load_directory(path)
-    return GeneratorConfig.from_json(config_json), variables
+    try:
+      return GeneratorConfig.from_json(config_json), variables
+    except ValueError as e:
+      raise ValueError(f"{path}: {e}") from None
   from convert.stylegan2 import read_generator
 
   config, variables, _ = read_generator(path)

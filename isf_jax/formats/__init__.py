@@ -1,0 +1,1 @@
+"""Readers of foreign checkpoint formats: file in, (config, variables) out."""
