@@ -188,8 +188,8 @@ def pth_rules(config: GeneratorConfig) -> list[Rule]:
     fused = config.fused_upsample(int(m[1]))
     return f"{_pth_layer(m[1], 'conv0')}." + ("weight" if fused else "conv.weight")
 
-  def up_weight_to_hwio(m_res):
-    return lambda w: w if config.fused_upsample(m_res) else torch_conv_to_hwio(w)
+  def up_weight_to_hwio(res):
+    return lambda w: w if config.fused_upsample(res) else torch_conv_to_hwio(w)
 
   last_rgb = f"synthesis.output{config.num_blocks - 1}"
   epilogue = lambda m: f"{_pth_layer(m[1], m[2])}.epilogue"  # noqa: E731
@@ -248,7 +248,7 @@ def read_interfacegan(state: Mapping, mapping_lr_multiplier: float = 0.01):
   layers = {int(m[1]) for k in tensors if (m := re.match(r"synthesis\.layer(\d+)\.", k))}
   num_layers = max(layers, default=-1) + 1
   num_dense = sum(1 for k in tensors if re.fullmatch(r"mapping\.dense\d+\.linear\.weight", k))
-  if num_layers < 6 or num_layers % 2 or num_dense == 0 or "truncation.w_avg" not in tensors:
+  if num_layers < 4 or num_layers % 2 or num_dense == 0 or "truncation.w_avg" not in tensors:
     raise ConversionError(
       f"not a complete InterFaceGAN StyleGAN state_dict ({num_layers} synthesis layers, "
       f"{num_dense} mapping layers, truncation.w_avg "
