@@ -1,10 +1,15 @@
-"""Benchmark the StyleGAN2 synthesis network: fused vs unfused modulated conv.
+"""Benchmark a synthesis network: StyleGAN2 (fused vs unfused modulated conv) or StyleGAN v1.
 
 Times W+ -> image (forward) and its gradient w.r.t. W+ (forward + backward, the cost of
-an ISF-GAN training step through the frozen generator) for each modconv form, with the
-compile time reported apart from the execution time.
+an ISF-GAN training step through the frozen generator) for each StyleGAN2 modconv form, or
+for the one StyleGAN v1 network (`--kind stylegan1`), with the compile time reported apart
+from the execution time.
 
   python -m bench.generator --resolution 16 --channel-base 256 --channel-max 32 --batch 2
+  python -m bench.generator --kind stylegan1 --resolution 1024 --channel-base 16384
+
+Channels are min(channel_base // res, channel_max) for both kinds: StyleGAN2 config F is
+channel_base 32768, the official StyleGAN v1 FFHQ generator 16384 (NVlabs fmap_base 8192).
 
 Prints one JSON object to stdout and a short table to stderr.
 """
@@ -27,6 +32,7 @@ import jax  # noqa: E402
 import jax.numpy as jnp  # noqa: E402
 import numpy as np  # noqa: E402
 
+from isf_jax import stylegan1  # noqa: E402
 from isf_jax.stylegan2 import (  # noqa: E402
   Generator,
   GeneratorConfig,
@@ -35,6 +41,8 @@ from isf_jax.stylegan2 import (  # noqa: E402
 )
 from isf_jax.stylegan2.networks import default_fused_modconv  # noqa: E402
 
+KINDS = ("stylegan2", "stylegan1")
+
 DTYPES = {"float32": jnp.float32, "bfloat16": jnp.bfloat16}
 MODES = ("forward", "backward")
 MODE_KEYS = {"forward": "forward", "backward": "forward_backward"}
@@ -42,11 +50,23 @@ MODE_KEYS = {"forward": "forward", "backward": "forward_backward"}
 
 def parse_args(argv=None) -> argparse.Namespace:
   p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+  p.add_argument("--kind", choices=KINDS, default="stylegan2", help="generator architecture")
   p.add_argument("--resolution", type=int, default=64)
   p.add_argument("--channel-base", type=int, default=32768)
   p.add_argument("--channel-max", type=int, default=512)
   p.add_argument("--batch", type=int, default=4)
-  p.add_argument("--fused", choices=("auto", "true", "false", "both"), default="both")
+  p.add_argument(
+    "--fused",
+    choices=("auto", "true", "false", "both"),
+    default="both",
+    help="StyleGAN2 modconv form(s); ignored for stylegan1",
+  )
+  p.add_argument(
+    "--fused-upsample-min-res",
+    type=int,
+    default=128,
+    help="stylegan1: blocks from this resolution up use the fused transposed conv (NVlabs 'auto')",
+  )
   p.add_argument("--dtype", choices=tuple(DTYPES), default="float32")
   p.add_argument("--iters", type=int, default=5, help="timed executions per form and mode")
   p.add_argument("--warmup", type=int, default=1, help="untimed executions after compiling")
@@ -70,8 +90,29 @@ def fused_forms(choice: str) -> list[bool]:
   return [choice == "true"]
 
 
-def form_name(fused: bool) -> str:
+def form_name(fused: bool | None) -> str:
+  if fused is None:
+    return "stylegan1"  # one form: each block's upsampling is fixed by the weights
   return "fused" if fused else "unfused"
+
+
+def make_config(args: argparse.Namespace):
+  channels = channels_from_base(args.resolution, args.channel_base, args.channel_max)
+  if args.kind == "stylegan1":
+    return stylegan1.GeneratorConfig(
+      resolution=args.resolution,
+      channels=channels,
+      fused_upsample_min_res=args.fused_upsample_min_res,
+    )
+  return GeneratorConfig(
+    resolution=args.resolution, channels=channels, z_dim=512, w_dim=512, mapping_layers=8
+  )
+
+
+def make_model(config, fused: bool | None, dtype):
+  if fused is None:
+    return stylegan1.Generator(config, dtype=dtype)
+  return Generator(config, fused_modconv=fused, dtype=dtype)
 
 
 def make_fns(model: Generator):
@@ -122,11 +163,8 @@ def time_fn(fn, args, iters: int, warmup: int) -> tuple[dict, jax.Array]:
 
 def run(args: argparse.Namespace) -> dict:
   dtype = DTYPES[args.dtype]
-  channels = channels_from_base(args.resolution, args.channel_base, args.channel_max)
-  config = GeneratorConfig(
-    resolution=args.resolution, channels=channels, z_dim=512, w_dim=512, mapping_layers=8
-  )
-  forms = fused_forms(args.fused)
+  config = make_config(args)
+  forms = [None] if args.kind == "stylegan1" else fused_forms(args.fused)
   ws = jax.random.normal(
     jax.random.key(args.seed + 1), (args.batch, config.num_ws, config.w_dim), jnp.float32
   )
@@ -135,14 +173,16 @@ def run(args: argparse.Namespace) -> dict:
   # its own (seconds on CPU), reported as init_s so it isn't mistaken for a form's cost.
   load_before = os.getloadavg()
   t0 = time.perf_counter()
-  _, variables = init_generator(config, seed=args.seed, fused_modconv=forms[0], dtype=dtype)
+  if args.kind == "stylegan1":
+    _, variables = stylegan1.init_generator(config, seed=args.seed, dtype=dtype)
+  else:
+    _, variables = init_generator(config, seed=args.seed, fused_modconv=forms[0], dtype=dtype)
   jax.block_until_ready(variables)
   init_s = time.perf_counter() - t0
 
   results, outputs = {}, {}
   for fused in forms:
-    model = Generator(config, fused_modconv=fused, dtype=dtype)
-    fns = make_fns(model)
+    fns = make_fns(make_model(config, fused, dtype))
     per_mode = {}
     for mode in args.modes:
       stats, out = time_fn(fns[mode], (variables, ws), args.iters, args.warmup)
@@ -159,6 +199,7 @@ def run(args: argparse.Namespace) -> dict:
     "device_count": jax.device_count(),
     "jax_version": jax.__version__,
     "config": {
+      "kind": args.kind,
       "resolution": config.resolution,
       "channel_base": args.channel_base,
       "channel_max": args.channel_max,
@@ -170,13 +211,15 @@ def run(args: argparse.Namespace) -> dict:
       "warmup": args.warmup,
       "modes": [MODE_KEYS[m] for m in args.modes],
       "forms": [form_name(f) for f in forms],
+      "fused_upsample_min_res": getattr(config, "fused_upsample_min_res", None),
     },
     "init_s": init_s,
     # Load averages (1, 5, 15 min) around the run: a busy machine skews the timings.
     "loadavg_before": list(load_before),
     "loadavg_after": list(os.getloadavg()),
     "results": results,
-    "default_fused_modconv": default_fused_modconv(),
+    # StyleGAN2 only (None for stylegan1, which has no modconv).
+    "default_fused_modconv": default_fused_modconv() if args.kind == "stylegan2" else None,
     "recommended_fused_modconv": recommend(results, args.modes),
   }
   if len(forms) == 2:
@@ -201,18 +244,19 @@ def print_table(report: dict, file=sys.stderr) -> None:
   cfg = report["config"]
   print(
     f"{report['backend']} ({report['device_kind']}), jax {report['jax_version']}: "
-    f"{cfg['resolution']} px, channels {cfg['channels']}, batch {cfg['batch']}, {cfg['dtype']}",
+    f"{cfg['kind']} {cfg['resolution']} px, channels {cfg['channels']}, "
+    f"batch {cfg['batch']}, {cfg['dtype']}",
     file=file,
   )
   load = ", ".join(f"{x:.2f}" for x in report["loadavg_after"])
   print(f"init {report['init_s']:.1f} s, load average after {load}", file=file)
-  header = f"{'form':<8} {'mode':<16} {'compile s':>9} {'median ms':>10} {'min ms':>9}"
+  header = f"{'form':<9} {'mode':<16} {'compile s':>9} {'median ms':>10} {'min ms':>9}"
   header += f" {'img/s':>8} {'ms/img':>8}"
   print(header, file=file)
   for form, per_mode in report["results"].items():
     for mode, r in per_mode.items():
       print(
-        f"{form:<8} {mode:<16} {r['compile_s']:>9.2f} {1e3 * r['median_s']:>10.1f} "
+        f"{form:<9} {mode:<16} {r['compile_s']:>9.2f} {1e3 * r['median_s']:>10.1f} "
         f"{1e3 * r['min_s']:>9.1f} {r['images_per_s']:>8.2f} {r['ms_per_image']:>8.1f}",
         file=file,
       )
@@ -221,7 +265,8 @@ def print_table(report: dict, file=sys.stderr) -> None:
     for mode in cfg["modes"]:
       ratio = results["fused"][mode]["median_s"] / results["unfused"][mode]["median_s"]
       print(f"fused / unfused median time, {mode}: {ratio:.2f}x", file=file)
-  print(f"recommended fused_modconv: {report['recommended_fused_modconv']}", file=file)
+  if cfg["kind"] == "stylegan2":
+    print(f"recommended fused_modconv: {report['recommended_fused_modconv']}", file=file)
 
 
 def main(argv=None) -> None:

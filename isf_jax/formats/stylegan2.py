@@ -293,6 +293,8 @@ def _tf_kwargs(record) -> dict:
 
 def read_tf(networks: tuple) -> tuple[GeneratorConfig, dict]:
   gs = networks[2]
+  if gs.state.get("build_func_name") == "G_style":
+    raise ConversionError(_V1_HINT.format(what="a StyleGAN (v1) TF pickle"))
   if int(gs.state.get("version", 0)) < 4:
     raise ConversionError(
       f"TF network pickle version {gs.state.get('version')} is too old (need >= 4)"
@@ -326,6 +328,8 @@ def read_tf(networks: tuple) -> tuple[GeneratorConfig, dict]:
 
 # --- shared ----------------------------------------------------------------------------
 
+_V1_HINT = "{what}, not StyleGAN2: convert it with isf-jax-convert stylegan1"
+
 
 def _resolutions(resolution: int):
   return [2**i for i in range(2, int(math.log2(resolution)) + 1)]
@@ -347,6 +351,8 @@ def detect_format(obj) -> str:
     and all(isinstance(n, safe_pickle.TFNetworkRecord) for n in obj)
   ):
     return "tf"
+  if isinstance(obj, Mapping) and "synthesis.layer0.first_layer" in obj:
+    raise ConversionError(_V1_HINT.format(what="InterFaceGAN's StyleGAN (v1) state_dict"))
   found = f"keys {sorted(map(str, obj))[:8]}" if isinstance(obj, Mapping) else type(obj).__name__
   raise ConversionError(
     "not a StyleGAN2 generator checkpoint "
@@ -354,9 +360,8 @@ def detect_format(obj) -> str:
   )
 
 
-def read_generator(path, mapping_lr_multiplier: float = 0.01) -> tuple[GeneratorConfig, dict, str]:
-  """Load a foreign StyleGAN2 checkpoint: (config, variables, format name)."""
-  obj = safe_pickle.load_checkpoint_file(path)
+def read_object(obj, mapping_lr_multiplier: float = 0.01) -> tuple[GeneratorConfig, dict, str]:
+  """(config, variables, format name) of an unpickled StyleGAN2 checkpoint."""
   fmt = detect_format(obj)
   if fmt == "ada":
     config, variables = read_ada(obj)
@@ -365,3 +370,8 @@ def read_generator(path, mapping_lr_multiplier: float = 0.01) -> tuple[Generator
   else:
     config, variables = read_tf(obj)
   return config, variables, fmt
+
+
+def read_generator(path, mapping_lr_multiplier: float = 0.01) -> tuple[GeneratorConfig, dict, str]:
+  """Load a foreign StyleGAN2 checkpoint file: (config, variables, format name)."""
+  return read_object(safe_pickle.load_checkpoint_file(path), mapping_lr_multiplier)

@@ -10,6 +10,8 @@ import dataclasses
 import json
 import math
 
+KIND = "stylegan2"
+
 
 @dataclasses.dataclass(frozen=True)
 class GeneratorConfig:
@@ -25,6 +27,7 @@ class GeneratorConfig:
     img_channels: output image channels.
     conv_clamp: clamp for every synthesis activation (stylegan2-ada trained models use 256).
     num_fp16_res: blocks the source ran in float16; recorded only, this port runs float32.
+    kind: always "stylegan2" (`isf_jax.stylegan1` configs say "stylegan1").
   """
 
   resolution: int
@@ -36,8 +39,11 @@ class GeneratorConfig:
   img_channels: int = 3
   conv_clamp: float | None = None
   num_fp16_res: int = 0
+  kind: str = KIND
 
   def __post_init__(self):
+    if self.kind != KIND:
+      raise ValueError(f"a StyleGAN2 config must have kind {KIND!r}, got {self.kind!r}")
     log2 = math.log2(self.resolution)
     if self.resolution < 8 or self.resolution > 1024 or log2 != int(log2):
       raise ValueError(f"resolution must be a power of two in [8, 1024], got {self.resolution}")
@@ -74,7 +80,14 @@ class GeneratorConfig:
 
   @classmethod
   def from_json(cls, text: str) -> GeneratorConfig:
-    return cls(**json.loads(text))
+    fields = json.loads(text)
+    kind = fields.get("kind", KIND)  # configs written before `kind` existed are StyleGAN2
+    if kind != KIND:
+      raise ValueError(
+        f"config describes a {kind!r} generator, not a StyleGAN2 one "
+        "(isf_jax.load_generator reads both kinds)"
+      )
+    return cls(**fields)
 
 
 def channels_from_base(resolution: int, channel_base: int = 32768, channel_max: int = 512):
