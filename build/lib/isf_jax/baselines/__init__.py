@@ -1,0 +1,1 @@
+"""Baselines scored by the same evaluation harness as the ISF."""

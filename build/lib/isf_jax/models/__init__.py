@@ -1,0 +1,1 @@
+"""The trained networks of ISF-GAN: the implicit style function and the discriminator."""

@@ -1,0 +1,148 @@
+"""Pure array ops of the StyleGAN2 synthesis network (NHWC, HWIO kernels)."""
+
+from __future__ import annotations
+
+import math
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+# The [1, 3, 3, 1] binomial resampling filter, outer product normalised to sum 1.
+_FIR_1D = np.array([1.0, 3.0, 3.0, 1.0], dtype=np.float32)
+RESAMPLE_FILTER = np.outer(_FIR_1D, _FIR_1D) / np.sum(_FIR_1D) ** 2  # [4, 4]
+
+LRELU_SLOPE = 0.2
+LRELU_GAIN = math.sqrt(2.0)
+DEMOD_EPS = 1e-8
+
+_DIMENSION_NUMBERS = ("NHWC", "HWIO", "NHWC")
+
+
+def conv2d(x, kernel, *, padding, lhs_dilation=(1, 1), groups=1, precision=None):
+  """Cross-correlation, as torch.nn.functional.conv2d, in NHWC/HWIO."""
+  return jax.lax.conv_general_dilated(
+    x,
+    kernel,
+    window_strides=(1, 1),
+    padding=padding,
+    lhs_dilation=lhs_dilation,
+    dimension_numbers=_DIMENSION_NUMBERS,
+    feature_group_count=groups,
+    precision=precision,
+  )
+
+
+def fir_filter(x, *, up: int, pad: tuple[int, int], gain: float, precision=None):
+  """upfirdn2d with the resampling filter, down=1, equal padding on both axes.
+
+  Zeros are inserted after every sample (up), the result padded by `pad` and convolved
+  with the filter times `gain`. `lhs_dilation` omits the trailing zero that upfirdn2d
+  inserts after the last sample, hence the extra `up - 1` on the right.
+  """
+  channels = x.shape[-1]
+  kernel = jnp.asarray(RESAMPLE_FILTER[::-1, ::-1] * gain, x.dtype)  # true convolution
+  kernel = jnp.tile(kernel[:, :, None, None], (1, 1, 1, channels))  # [4, 4, 1, C]
+  before, after = pad[0], pad[1] + up - 1
+  return conv2d(
+    x,
+    kernel,
+    padding=((before, after), (before, after)),
+    lhs_dilation=(up, up),
+    groups=channels,
+    precision=precision,
+  )
+
+
+def upsample_2x(x, precision=None):
+  """Upsample an image by 2 with the resampling filter (the ToRGB skip path)."""
+  return fir_filter(x, up=2, pad=(2, 1), gain=4.0, precision=precision)
+
+
+def conv3x3_up(x, kernel, *, groups=1, precision=None):
+  """3x3 conv at twice the resolution, exactly as the reference up-conv + blur.
+
+  The references run a stride-2 transposed conv (2H+1 outputs) and blur with the filter
+  times 4, padding 1. A transposed conv is a correlation of the zero-inserted input with
+  the spatially flipped kernel, padded by k - 1.
+  """
+  y = conv2d(
+    x,
+    kernel[::-1, ::-1],
+    padding=((2, 2), (2, 2)),
+    lhs_dilation=(2, 2),
+    groups=groups,
+    precision=precision,
+  )  # [N, 2H+1, 2W+1, O]
+  return fir_filter(y, up=1, pad=(1, 1), gain=4.0, precision=precision)
+
+
+def modulated_conv2d(
+  x,
+  weight,
+  styles,
+  *,
+  demodulate: bool,
+  up: bool = False,
+  fused: bool = False,
+  noise=None,
+  precision=None,
+):
+  """StyleGAN2 modulated (and optionally demodulated) convolution.
+
+  Args:
+    x: input activations, [N, H, W, I].
+    weight: shared kernel, [k, k, I, O].
+    styles: per-sample input-channel scales, [N, I].
+    demodulate: normalise each output channel's effective kernel to unit norm.
+    up: upsample by 2 (transposed conv followed by the resampling filter).
+    fused: one grouped conv with per-sample kernels; otherwise scale activations and run
+      one shared conv (the same numbers; the shared form is faster on CPU).
+    noise: added after the conv, broadcastable to the output [N, H', W', O].
+
+  Returns:
+    [N, H', W', O] with H' = 2H when `up`, else H.
+  """
+  n, _, _, in_channels = x.shape
+  k = weight.shape[0]
+  if demodulate:
+    w = weight[None] * styles[:, None, None, :, None]  # [N, k, k, I, O]
+    dcoefs = jax.lax.rsqrt(jnp.sum(jnp.square(w), axis=(1, 2, 3)) + DEMOD_EPS)  # [N, O]
+
+  if fused:
+    w = weight[None] * styles[:, None, None, :, None]  # [N, k, k, I, O]
+    if demodulate:
+      w = w * dcoefs[:, None, None, None, :]
+    out_channels = w.shape[-1]
+    w = jnp.transpose(w, (1, 2, 3, 0, 4)).reshape(k, k, in_channels, n * out_channels)
+    xg = jnp.transpose(x, (1, 2, 0, 3)).reshape(1, x.shape[1], x.shape[2], n * in_channels)
+    if up:
+      y = conv3x3_up(xg, w, groups=n, precision=precision)
+    else:
+      y = conv2d(xg, w, padding="SAME", groups=n, precision=precision)
+    y = jnp.transpose(y.reshape(y.shape[1], y.shape[2], n, out_channels), (2, 0, 1, 3))
+    return y if noise is None else y + noise
+
+  x = x * styles[:, None, None, :]
+  if up:
+    y = conv3x3_up(x, weight, precision=precision)
+  else:
+    y = conv2d(x, weight, padding="SAME", precision=precision)
+  if demodulate:
+    y = y * dcoefs[:, None, None, :]
+  return y if noise is None else y + noise
+
+
+def bias_act(x, bias, *, activate: bool, clamp: float | None):
+  """Bias, then leaky ReLU times sqrt(2) (if `activate`), then the optional clamp."""
+  x = x + bias
+  if activate:
+    x = jax.nn.leaky_relu(x, LRELU_SLOPE) * LRELU_GAIN
+  if clamp is not None:
+    x = jnp.clip(x, -clamp, clamp)
+  return x
+
+
+def normalize_2nd_moment(x, eps=1e-8):
+  """Pixel norm of latents: x / sqrt(mean(x^2) + eps) over the last axis."""
+  return x * jax.lax.rsqrt(jnp.mean(jnp.square(x), axis=-1, keepdims=True) + eps)

@@ -1,0 +1,387 @@
+"""Editing API: translate latent codes to target attributes with a trained ISF.
+
+  translator = Translator.load(generator="demo", isf="runs/demo/isf_ema")
+  edited = translator.translate(wp, {"bright": 1}, source_labels=labels)  # [N, S, L, C]
+  images = translator.render(edited[:, 0])  # [N, R, R, 3] in [-1, 1]
+
+The ISF checkpoint is a directory written by `python -m convert.isf` or by the trainer
+(`workdir/isf_ema`). Its ISF noise is drawn per input and sample from
+`fold_in(fold_in(key(seed), input_index), sample_index)`, so an input's results do not depend
+on the batch size or on the other inputs.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import json
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from tqdm import tqdm
+
+from isf_jax import checkpoints
+from isf_jax.generators import DEMO, is_demo, read_generator
+from isf_jax.isf_checkpoint import load_isf
+from isf_jax.models.isf import ISF
+from isf_jax.seeds import parse_int_ranges
+from isf_jax.stylegan2.config import GeneratorConfig
+from isf_jax.stylegan2.networks import Generator
+
+# The official FFHQ attribute order; label 1 = male, glasses, old, smiling (official-code.md §6).
+FFHQ_ATTRIBUTES = ("gender", "glasses", "age", "expression")
+
+# W+ layers [start, stop) that keep the ISF output per attribute in the official v2 scripts'
+# `--use_post` (StyleGAN2, 18 layers); every other layer is copied from the source.
+LAYER_PRESETS = {"gender": (0, 8), "glasses": (2, 4), "age": (4, 8), "expression": (4, 6)}
+
+
+def parse_layers(text: str) -> tuple[int, ...]:
+  """'0-3,7' -> (0, 1, 2, 3, 7): inclusive ranges, as on the command line."""
+  return tuple(parse_int_ranges(text, "layer", "4-7 or 2,3"))
+
+
+def layer_mask(layers, names: Iterable[str], num_layers: int) -> np.ndarray:
+  """Which W+ layers keep the ISF output: bool [num_layers].
+
+  layers: None (all), "preset" (the union of LAYER_PRESETS of the targeted `names`), a
+  range string like "4-7,10", or an iterable of layer indices.
+  """
+  if layers is None:
+    return np.ones(num_layers, bool)
+  mask = np.zeros(num_layers, bool)
+  if isinstance(layers, str) and layers == "preset":
+    names = list(names)
+    missing = [n for n in names if n not in LAYER_PRESETS]
+    if missing:
+      raise ValueError(
+        f"no layer preset for {missing}; presets exist for {sorted(LAYER_PRESETS)}: "
+        "pass layer indices instead"
+      )
+    for name in names:
+      start, stop = LAYER_PRESETS[name]
+      if stop > num_layers:
+        raise ValueError(f"preset {name} (layers {start}-{stop - 1}) needs {stop} W+ layers")
+      mask[start:stop] = True
+    return mask
+  indices = parse_layers(layers) if isinstance(layers, str) else tuple(int(i) for i in layers)
+  bad = [i for i in indices if not 0 <= i < num_layers]
+  if bad or not indices:
+    raise ValueError(f"layers {list(indices)} must be a non-empty subset of 0-{num_layers - 1}")
+  mask[list(indices)] = True
+  return mask
+
+
+def _binary(values, what: str) -> np.ndarray:
+  values = np.asarray(values, np.float32)
+  if not np.all((values == 0) | (values == 1)):
+    raise ValueError(f"{what} must be 0 or 1, got {np.unique(values).tolist()}")
+  return values
+
+
+def _chunks(total: int, batch_size: int, desc: str, progress: bool):
+  with tqdm(total=total, unit="img", desc=desc, disable=not progress) as bar:
+    for start in range(0, total, batch_size):
+      yield start, min(start + batch_size, total)
+      bar.update(min(batch_size, total - start))
+
+
+def _pad_to(x: np.ndarray, size: int) -> np.ndarray:
+  """Pad the batch axis to `size` by repeating the last row: one compiled shape per batch."""
+  if len(x) == size:
+    return x
+  return np.concatenate([x, np.repeat(x[-1:], size - len(x), axis=0)])
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class Translator:
+  """A frozen StyleGAN2 and an ISF, with the attribute names of the ISF's label slots."""
+
+  generator_config: GeneratorConfig
+  generator_variables: dict
+  isf_kwargs: dict
+  isf_params: dict
+  attributes: tuple[str, ...]
+  noise_dim: int
+  classifier: Callable | None = None  # images [N, R, R, 3] in [-1, 1] -> labels [N, K]
+  batch_size: int = 8
+  provenance: dict = dataclasses.field(default_factory=dict)
+
+  # --- construction ------------------------------------------------------------------
+
+  @classmethod
+  def load(
+    cls,
+    generator=None,
+    isf=None,
+    attributes: Iterable[str] | None = None,
+    classifier: Callable | None = None,
+    batch_size: int = 8,
+  ) -> Translator:
+    """generator: a converted generator (directory or checkpoint file) or "demo"; default
+    the one named in the ISF checkpoint. isf: an ISF checkpoint directory. attributes: names
+    of the label slots, needed when the checkpoint has none (converted official checkpoints)
+    unless it has 4 slots (then the official FFHQ order)."""
+    if batch_size < 1:
+      raise ValueError(f"batch_size must be at least 1, got {batch_size}")
+    if isf is None:
+      raise ValueError("give isf=PATH: an ISF checkpoint directory or official .ckpt")
+    _, variables, info = load_isf(isf)
+    names = cls._attribute_names(attributes, info.attributes, info.num_domains)
+    generator = generator if generator is not None else info.generator
+    if not generator:
+      raise ValueError(f"{isf} names no generator: pass generator=PATH or 'demo'")
+    gen_config, gen_variables = read_generator(generator)
+    if gen_config.w_dim != info.w_dim:
+      raise ValueError(f"generator w_dim {gen_config.w_dim} does not fit the ISF's {info.w_dim}")
+    if info.latent == "wp" and info.num_layers != gen_config.num_ws:
+      raise ValueError(
+        f"ISF edits {info.num_layers} W+ layers, the generator has {gen_config.num_ws}"
+      )
+    provenance = {
+      "isf": str(isf),
+      "isf_sha256": checkpoints.sha256(isf),
+      "generator": str(generator),
+      "step": info.step,
+    }
+    if not is_demo(generator):
+      provenance["generator_sha256"] = checkpoints.sha256(generator)
+    return cls(
+      gen_config,
+      gen_variables,
+      info.isf,
+      variables["params"],
+      names,
+      info.noise_dim,
+      classifier,
+      batch_size,
+      provenance,
+    )
+
+  @staticmethod
+  def _attribute_names(given, stored, num_domains: int) -> tuple[str, ...]:
+    names = given if given is not None else stored
+    if names is None:
+      if num_domains != len(FFHQ_ATTRIBUTES):
+        raise ValueError(
+          f"the checkpoint has {num_domains} attributes and no names: pass attributes=[...]"
+        )
+      names = FFHQ_ATTRIBUTES
+    names = tuple(str(n) for n in names)
+    if len(names) != num_domains or len(set(names)) != len(names):
+      raise ValueError(f"need {num_domains} distinct attribute names, got {list(names)}")
+    return names
+
+  # --- properties ----------------------------------------------------------------------
+
+  @property
+  def num_layers(self) -> int:
+    return self.generator_config.num_ws
+
+  @property
+  def resolution(self) -> int:
+    return self.generator_config.resolution
+
+  def _edit(self, num_samples: int):
+    return _edit_fn(tuple(sorted(self.isf_kwargs.items())), num_samples, self.noise_dim)
+
+  def _synthesize(self, noise_mode: str):
+    return _synthesize_fn(self.generator_config, noise_mode)
+
+  def latents_from_seeds(self, seeds, psi: float = 0.7, cutoff: int | None = None) -> np.ndarray:
+    """W+ [N, L, C] of z = RandomState(seed).randn(z_dim) (NVlabs' convention), truncated."""
+    from isf_jax.seeds import seed_latents
+
+    z = seed_latents(seeds, self.generator_config.z_dim)
+    return np.asarray(_map_fn(self.generator_config, psi, cutoff)(self.generator_variables, z))
+
+  # --- input checking --------------------------------------------------------------------
+
+  def as_wp(self, latents) -> np.ndarray:
+    """W [N, C] or W+ [N, L, C] -> W+ [N, L, C] (float32), checked against the generator."""
+    latents = np.asarray(latents, np.float32)
+    c, num_layers = self.generator_config.w_dim, self.num_layers
+    if latents.ndim == 2 and latents.shape[1] == c:
+      return np.repeat(latents[:, None], num_layers, axis=1)
+    if latents.ndim != 3 or latents.shape[1:] != (num_layers, c):
+      raise ValueError(
+        f"latents must be W [N, {c}] or W+ [N, {num_layers}, {c}] for this generator, "
+        f"got shape {latents.shape}"
+      )
+    if self.isf_kwargs["latent"] == "w" and not np.all(latents == latents[:, :1]):
+      raise ValueError("this ISF edits W (one code per image): pass W [N, C], not a mixed W+")
+    return latents
+
+  def target_labels(self, targets: Mapping, source_labels) -> np.ndarray:
+    """Targets by name over the source labels [N, K] -> target labels [N, K]."""
+    unknown = [n for n in targets if n not in self.attributes]
+    if unknown:
+      raise ValueError(f"unknown attribute(s) {unknown}; valid: {list(self.attributes)}")
+    if not targets:
+      raise ValueError(f"no target attribute given; valid: {list(self.attributes)}")
+    labels = np.array(source_labels, np.float32)
+    for name, value in targets.items():
+      labels[:, self.attributes.index(name)] = _binary(value, f"target {name}")
+    return labels
+
+  def source_labels_for(self, wp: np.ndarray, targets: Mapping, source_labels) -> np.ndarray:
+    """The source labels [N, K]: given, or read by the classifier when some attribute is
+    not a target (a fully specified target needs none)."""
+    n, k = len(wp), len(self.attributes)
+    if source_labels is not None:
+      labels = _binary(source_labels, "source labels")
+      if labels.shape == (k,):
+        labels = np.broadcast_to(labels, (n, k))
+      if labels.shape != (n, k):
+        raise ValueError(f"source labels must be [{n}, {k}] ({list(self.attributes)})")
+      return labels
+    kept = [a for a in self.attributes if a not in targets]
+    if not kept:
+      return np.zeros((n, k), np.float32)
+    if self.classifier is None:
+      raise ValueError(
+        f"attributes {kept} are not targets, so their source labels are needed: pass "
+        "source_labels or load the Translator with a classifier"
+      )
+    return _binary(self.classifier(self.render(wp)), "classifier labels").reshape(n, k)
+
+  # --- editing -------------------------------------------------------------------------
+
+  def translate(
+    self,
+    latents,
+    targets: Mapping[str, int],
+    num_samples: int = 1,
+    seed: int = 0,
+    layers=None,
+    source_labels=None,
+    progress: bool = False,
+  ) -> np.ndarray:
+    """Edited W+ [N, num_samples, L, C].
+
+    targets: {name: 0 or 1}; attributes not named keep the source labels (`source_labels`
+    [N, K] or [K], else read by the translator's classifier). layers: which W+ layers keep
+    the ISF output (see `layer_mask`; "preset": the official per-attribute ranges); the
+    others are copied from the source.
+    """
+    if num_samples < 1:
+      raise ValueError(f"num_samples must be at least 1, got {num_samples}")
+    wp = self.as_wp(latents)
+    labels = self.target_labels(targets, self.source_labels_for(wp, targets, source_labels))
+    mask = layer_mask(layers, targets, self.num_layers)
+    out = []
+    for start, stop in _chunks(len(wp), self.batch_size, "translate", progress):
+      edited = self._edit(num_samples)(
+        self.isf_params,
+        _pad_to(wp[start:stop], self.batch_size),
+        _pad_to(labels[start:stop], self.batch_size),
+        np.arange(start, start + self.batch_size),
+        jax.random.key(seed),
+        jnp.asarray(mask),
+      )
+      out.append(np.asarray(edited)[: stop - start])
+    return np.concatenate(out)
+
+  def render(self, latents, noise_mode: str = "const", progress: bool = False) -> np.ndarray:
+    """Images [..., R, R, 3] in [-1, 1] of W+ [..., L, C] (or W [N, C]) at full resolution."""
+    latents = np.asarray(latents, np.float32)
+    lead = latents.shape[:-2] if latents.ndim > 2 else latents.shape[:-1]
+    wp = self.as_wp(latents.reshape(-1, *latents.shape[len(lead) :]))
+    out = []
+    for start, stop in _chunks(len(wp), self.batch_size, "render", progress):
+      images = self._synthesize(noise_mode)(
+        self.generator_variables, _pad_to(wp[start:stop], self.batch_size)
+      )
+      out.append(np.asarray(images)[: stop - start])
+    images = np.concatenate(out)
+    return images.reshape(*lead, *images.shape[1:])
+
+  def sample(self, latents, targets, num_samples: int = 8, seed: int = 0, **kwargs) -> np.ndarray:
+    """K modes per input: images [N, K, R, R, 3] of `translate` with K noise draws."""
+    progress = kwargs.get("progress", False)
+    edited = self.translate(latents, targets, num_samples, seed, **kwargs)
+    return self.render(edited, progress=progress)
+
+  def interpolate(
+    self, latents, targets, num_frames: int = 8, seed: int = 0, **kwargs
+  ) -> np.ndarray:
+    """W+ frames [N, F, L, C] from the source (alpha 0) to its translation (alpha 1),
+    both ends included.
+
+    The official `isfgan_interp.py` instead goes from the translation with the attribute
+    set to 1 to the one with it set to 0 (two noise draws) and stops before alpha 1; here
+    the first frame is the unedited source, so a strip reads "before -> after".
+    """
+    if num_frames < 2:
+      raise ValueError(f"num_frames must be at least 2, got {num_frames}")
+    source = self.as_wp(latents)  # [N, L, C]
+    target = self.translate(source, targets, 1, seed, **kwargs)[:, 0]  # [N, L, C]
+    alpha = np.linspace(0, 1, num_frames, dtype=np.float32)[None, :, None, None]
+    return source[:, None] + alpha * (target - source)[:, None]
+
+
+@functools.lru_cache(maxsize=16)
+def _edit_fn(isf_kwargs: tuple, num_samples: int, noise_dim: int):
+  """Jitted (params, wp [B, L, C], labels [B, K], indices [B], key, mask [L]) -> [B, S, L, C];
+  cached so that every Translator of one architecture shares the compiled code."""
+  isf = ISF(**dict(isf_kwargs))
+
+  def noise_for(key, index):  # [S, D]: one draw per (input, sample), independent of batching
+    keys = jax.vmap(lambda s: jax.random.fold_in(jax.random.fold_in(key, index), s))(
+      jnp.arange(num_samples)
+    )
+    return jax.vmap(lambda k: jax.random.normal(k, (noise_dim,)))(keys)
+
+  def edit(params, wp, labels, indices, key, mask):
+    noise = jax.vmap(noise_for, in_axes=(None, 0))(key, indices)  # [B, S, D]
+    b, s = noise.shape[:2]
+    wp_rep = jnp.repeat(wp, s, axis=0)  # [B * S, L, C]
+    isf_in = wp_rep[:, 0] if isf.latent == "w" else wp_rep
+    out = isf.apply({"params": params}, isf_in, noise.reshape(b * s, -1), jnp.repeat(labels, s, 0))
+    if isf.latent == "w":
+      out = jnp.broadcast_to(out[:, None], wp_rep.shape)
+    out = jnp.where(mask[None, :, None], out, wp_rep)  # masked-out layers: the source
+    return out.reshape(b, s, *wp.shape[1:])
+
+  return jax.jit(edit)
+
+
+@functools.lru_cache(maxsize=16)
+def _map_fn(config: GeneratorConfig, psi: float, cutoff: int | None):
+  generator = Generator(config)
+  return jax.jit(
+    lambda variables, z: generator.apply(variables, z, psi, cutoff, method=Generator.map)
+  )
+
+
+@functools.lru_cache(maxsize=16)
+def _synthesize_fn(config: GeneratorConfig, noise_mode: str):
+  generator = Generator(config)
+  return jax.jit(
+    lambda variables, wp: generator.apply(
+      variables, wp, noise_mode=noise_mode, method=Generator.synthesize
+    )
+  )
+
+
+def demo_classifier(workdir=None, num_codes: int = 2048, psi: float = 0.7, cutoff: int = 8):
+  """The demo world's exact attribute classifier, with the thresholds the demo dataset was
+  labelled with: those a demo training run recorded in `workdir` (its default data
+  directory), else recomputed as `isf_jax.demo_world` does (medians over its calibration
+  codes; psi and cutoff as configs/demo.py)."""
+  from isf_jax import demo, demo_world
+
+  recorded = Path(workdir or "", "data", "demo_latents_thresholds.json")
+  if workdir is not None and recorded.is_file():
+    return demo.ExactClassifier(json.loads(recorded.read_text()))
+  from isf_jax.data import make
+
+  gen_config, variables = read_generator(DEMO)
+  sample_fn, score_fn = make.generator_fns(
+    gen_config, variables, demo.attribute_scores, psi=psi, cutoff=cutoff
+  )
+  scores, _ = score_fn(sample_fn(demo_world.CALIBRATION_SEED, num_codes))
+  return demo.ExactClassifier.fit(scores)
