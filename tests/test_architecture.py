@@ -1,6 +1,7 @@
 """The house rules: commands parse, the library computes; no import circles."""
 
 import os
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -57,9 +58,12 @@ def test_cycle_finder_finds_a_circle():
 def test_installed_package_has_no_top_level_convert(tmp_path):
   """Build the wheel, install it alone into a folder, and run from outside the checkout:
   isf_jax (every subpackage) and the converters as isf_jax_convert are there, `convert` is not."""
-  wheel_dir, target = tmp_path / "wheel", tmp_path / "site"
+  source, wheel_dir, target = tmp_path / "source", tmp_path / "wheel", tmp_path / "site"
+  for name in ("isf_jax", "convert", "pyproject.toml", "setup.py", "README.md"):  # a build
+    copy = shutil.copytree if (imports.ROOT / name).is_dir() else shutil.copy  # writes build/
+    copy(imports.ROOT / name, source / name)
   subprocess.run(
-    [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", wheel_dir, imports.ROOT],
+    [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", wheel_dir, source],
     check=True,
   )
   (wheel,) = wheel_dir.glob("isf_jax-*.whl")

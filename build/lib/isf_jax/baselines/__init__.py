@@ -1,1 +1,0 @@
-"""Baselines scored by the same evaluation harness as the ISF."""
