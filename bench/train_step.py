@@ -79,9 +79,9 @@ def build(config, gen_config):
   import jax
   import jax.numpy as jnp
 
-  from isf_jax.training import networks
   from isf_jax.lpips import LPIPS
   from isf_jax.stylegan2 import Generator, init_generator
+  from isf_jax.training import networks
 
   dtype = jnp.dtype(config.train.frozen_dtype)
   _, gen_vars = init_generator(gen_config, seed=0)
