@@ -2,6 +2,7 @@
 gives a message, nothing recompiles per click; the served page through gradio's client and
 through a headless Debian chromium (demo generator, random-weight ISF)."""
 
+import dataclasses
 import json
 import logging
 import os
@@ -170,18 +171,17 @@ def test_browser_sets_two_targets_and_sees_the_gallery(server, tmp_path):
     page.goto(server)
     page.locator("#attr-bright").get_by_label("1").check()
     page.locator("#attr-warm").get_by_label("0").check()
-    page.get_by_label("Samples").first.fill("4")
     start = time.perf_counter()
     page.locator("#translate").click()
     thumbnails = page.locator("#gallery img")
-    thumbnails.nth(3).wait_for(timeout=30_000)
+    thumbnails.nth(5).wait_for(timeout=30_000)  # the page's default: 6 samples
     seconds = time.perf_counter() - start
     page.wait_for_function("[...document.querySelectorAll('#gallery img')].every(i => i.complete)")
     print(f"click to gallery: {seconds:.2f}s")
-    assert thumbnails.count() == 4
+    assert thumbnails.count() == 6
     assert "bright→1 warm→0" in page.locator("#gallery").inner_text()
     source = fetch_image(page, page.locator("#source img").get_attribute("src"))
-    for i in range(4):
+    for i in range(6):
       sample = fetch_image(page, thumbnails.nth(i).get_attribute("src"))
       assert sample.shape == source.shape and np.abs(sample.astype(int) - source).max() > 0
     screenshot = os.environ.get("ISF_JAX_APP_SCREENSHOT", str(tmp_path / "app.png"))
@@ -222,3 +222,20 @@ def wait_for_config(url: str, proc, timeout: float = 60) -> str:
     except OSError:
       time.sleep(0.5)
   raise AssertionError(f"no page at {url} after {timeout}s")
+
+
+@pytest.mark.slow
+def test_uploaded_face_is_aligned_inverted_and_edited(session, tmp_path, lpips_cache):
+  from skimage import data
+
+  Image.fromarray(data.astronaut()).save(tmp_path / "astronaut.png")
+  quick = dataclasses.replace(session, invert_steps=3, lpips_net="alex")
+  values = page_values(source="photo", photo=str(tmp_path / "astronaut.png"))
+  status, source, gallery, *_, downloads, command = app_page.translate(quick, values)
+  assert status.startswith("3 samples of 0000_astronaut"), status
+  manifest = json.loads(Path(downloads[1]).read_text())
+  (entry,) = manifest["inputs"]
+  assert entry["image"] == "astronaut.png" and entry["aligned"] is True
+  assert entry["inversion"]["steps"] == 3 and manifest["psi"] is None
+  aligned = np.asarray(Image.open(Path(downloads[1]).parent / "0000_astronaut_input.png"))
+  assert aligned.shape == (32, 32, 3) and len(gallery) == 3 and "photo" in command
