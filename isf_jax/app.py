@@ -39,8 +39,11 @@ class Session:
   outroot: Path = dataclasses.field(default_factory=lambda: Path(tempfile.mkdtemp("-isf-app")))
   requests: int = 0
 
-  def new_outdir(self) -> Path:
+  def new_outdir(self, keep: int = 8) -> Path:
+    """A fresh directory for the next request; those of older requests are removed (gradio
+    has copied what it serves into its own cache by then)."""
     self.requests += 1
+    shutil.rmtree(self.outroot / f"request{self.requests - keep:05d}", ignore_errors=True)
     return self.outroot / f"request{self.requests:05d}"
 
 
@@ -86,7 +89,7 @@ def warm_up(session: Session) -> float:
   values = PageValues(targets={session.translator.attributes[0]: 1})
   status = translate(session, values)[0]
   if status.startswith("**Error"):
-    raise ValueError(status)
+    raise ValueError(status.removeprefix("**Error:** "))
   return time.perf_counter() - start
 
 
@@ -113,7 +116,7 @@ def main(argv=None) -> int:
     page = app_page.build_page(session)
   # one request at a time: the compiled functions and the CPU are shared
   page.queue(default_concurrency_limit=1)
-  page.launch(server_name=args.host, server_port=args.port, share=args.share)
+  page.launch(server_name=args.host, server_port=args.port, share=args.share, show_error=True)
   return 0
 
 

@@ -5,6 +5,7 @@ gallery, strip, GIF and downloads. Part of the `isf_jax.app` command; the comput
 from __future__ import annotations
 
 import dataclasses
+import os
 import shlex
 import shutil
 import time
@@ -13,6 +14,9 @@ import numpy as np
 
 from isf_jax import editor
 from isf_jax.translator import LAYER_PRESETS
+
+# gradio reports usage to its makers unless told not to; a local editor does not
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 KEEP = "keep"
 LAYER_CHOICES = ("all", "preset", "custom")
@@ -171,12 +175,14 @@ def missing_world_page(isf: str, command: str):
 
 
 def build_page(session):
+  """The page; one function (~70 lines) because its layout reads top to bottom as the page."""
   import gradio as gr
 
   translator = session.translator
   attributes = translator.attributes
   presets = all(a in LAYER_PRESETS for a in attributes)
-  with gr.Blocks(title="ISF-GAN editor") as page:
+  # gradio's copies of served files and uploads: those older than an hour removed hourly
+  with gr.Blocks(title="ISF-GAN editor", delete_cache=(3600, 3600)) as page:
     gr.Markdown(
       f"# ISF-GAN editor\nISF `{session.isf}` · generator `{translator.provenance['generator']}`"
       f" · {translator.resolution} px · attributes: {', '.join(attributes)}"

@@ -239,3 +239,8 @@ def test_uploaded_face_is_aligned_inverted_and_edited(session, tmp_path, lpips_c
   assert entry["inversion"]["steps"] == 3 and manifest["psi"] is None
   aligned = np.asarray(Image.open(Path(downloads[1]).parent / "0000_astronaut_input.png"))
   assert aligned.shape == (32, 32, 3) and len(gallery) == 3 and "photo" in command
+
+
+def test_command_refuses_a_missing_isf(tmp_path, capsys):
+  assert app.main(["--isf", str(tmp_path / "nope"), "--port", str(free_port())]) == 1
+  assert capsys.readouterr().err.startswith(f"error: no ISF checkpoint at {tmp_path / 'nope'}")
