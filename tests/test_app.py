@@ -2,7 +2,6 @@
 gives a message, nothing recompiles per click; the served page through gradio's client and
 through a headless Debian chromium (demo generator, random-weight ISF)."""
 
-import dataclasses
 import json
 import logging
 import os
@@ -11,6 +10,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+import zipfile
 from pathlib import Path
 
 import jax
@@ -225,19 +225,28 @@ def wait_for_config(url: str, proc, timeout: float = 60) -> str:
 
 
 @pytest.mark.slow
-def test_uploaded_face_is_aligned_inverted_and_edited(session, tmp_path, lpips_cache):
+def test_uploaded_face_is_aligned_inverted_and_edited(session, server, tmp_path, lpips_cache):
+  from gradio_client import Client, handle_file
   from skimage import data
 
   Image.fromarray(data.astronaut()).save(tmp_path / "astronaut.png")
-  quick = dataclasses.replace(session, invert_steps=3, lpips_net="alex")
-  values = page_values(source="photo", photo=str(tmp_path / "astronaut.png"))
-  status, source, gallery, *_, downloads, command = app_page.translate(quick, values)
+  session.invert_steps, session.lpips_net = 3, "alex"  # the server's session: a quick projector
+  try:
+    photo = handle_file(str(tmp_path / "astronaut.png"))
+    status, _, gallery, *_, downloads, command = Client(server, verbose=False).predict(
+      "photo", 0, 0.7, photo, True, 3, 0, "all", "", 4, "", "1", "keep", "0", "keep",
+      api_name="/translate",
+    )  # fmt: skip
+  finally:
+    session.invert_steps, session.lpips_net = 1000, "vgg"
   assert status.startswith("3 samples of 0000_astronaut"), status
   manifest = json.loads(Path(downloads[1]).read_text())
   (entry,) = manifest["inputs"]
   assert entry["image"] == "astronaut.png" and entry["aligned"] is True
   assert entry["inversion"]["steps"] == 3 and manifest["psi"] is None
-  aligned = np.asarray(Image.open(Path(downloads[1]).parent / "0000_astronaut_input.png"))
+  assert manifest["targets"] == {"bright": 1, "top_heavy": 0}
+  with zipfile.ZipFile(downloads[0]) as archive:
+    aligned = np.asarray(Image.open(archive.open("sample/0000_astronaut_input.png")))
   assert aligned.shape == (32, 32, 3) and len(gallery) == 3 and "photo" in command
 
 
