@@ -68,7 +68,7 @@ def load_session(args) -> Session:
 
   translator = Translator.load(generator=args.generator, isf=args.isf, batch_size=args.batch_size)
   # The demo world reads kept attributes with its exact classifier (loaded once, here).
-  translator, _ = editor.with_source_classifier(translator, {}, None, args.isf)
+  translator = editor.with_source_classifier(translator, {}, None, args.isf)
   encoder = None
   if args.encoder is not None:
     from isf_jax.encoders.e4e import encode_fn, load_encoder

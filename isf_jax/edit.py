@@ -113,7 +113,7 @@ def run(args, outdir: Path, log) -> dict:
     cutoff=args.cutoff if seeded else None,
   )
   layer_mask(args.layers, targets, translator.num_layers)  # bad layers fail before inverting
-  translator, _ = editor.with_source_classifier(translator, targets, source_labels, args.isf)
+  translator = editor.with_source_classifier(translator, targets, source_labels, args.isf)
   wp, inputs = load_inputs(args, translator, log)
   return editor.write_outputs(translator, request, wp, inputs, outdir, progress=True).manifest
 

@@ -2,7 +2,7 @@
 both compute, so that a request made in the page writes exactly the files and manifest the
 command writes for the same arguments.
 
-  translator, labels_from = with_source_classifier(translator, targets, source_labels, isf)
+  translator = with_source_classifier(translator, targets, source_labels, isf)
   wp, inputs = seed_inputs(translator, [3], psi=0.7)
   result = write_outputs(translator, EditRequest("sample", {"bright": 1}, num_samples=4), wp,
                          inputs, outdir)  # PNGs, latents.npy; result.manifest -> manifest.json
@@ -55,20 +55,18 @@ class EditResult:
   source_labels: np.ndarray | None  # [N, K] the labels the targets were laid over
 
 
-def with_source_classifier(
-  translator: Translator, targets, source_labels, isf
-) -> tuple[Translator, bool]:
+def with_source_classifier(translator: Translator, targets, source_labels, isf) -> Translator:
   """The translator with the demo world's exact classifier when the sources' labels of
-  attributes not in `targets` are needed and not given; (translator, attached)."""
+  attributes not in `targets` are needed and not given."""
   untargeted = [a for a in translator.attributes if a not in targets]
   if source_labels is not None or not untargeted or translator.classifier is not None:
-    return translator, False
+    return translator
   if translator.provenance["generator"] != "demo":
-    return translator, False
+    return translator
   from isf_jax.translator import demo_classifier
 
   classifier = demo_classifier(workdir=Path(isf).absolute().parent)
-  return dataclasses.replace(translator, classifier=classifier), True
+  return dataclasses.replace(translator, classifier=classifier)
 
 
 def seed_inputs(translator: Translator, seeds, psi: float, cutoff: int | None = None):
