@@ -39,7 +39,6 @@ from isf_jax.stylegan2 import (  # noqa: E402
   channels_from_base,
   init_generator,
 )
-from isf_jax.stylegan2.networks import default_fused_modconv  # noqa: E402
 
 KINDS = ("stylegan2", "stylegan1")
 
@@ -86,7 +85,7 @@ def fused_forms(choice: str) -> list[bool]:
   if choice == "both":
     return [False, True]
   if choice == "auto":
-    return [default_fused_modconv()]
+    return [False]  # the Generator's default form
   return [choice == "true"]
 
 
@@ -219,7 +218,7 @@ def run(args: argparse.Namespace) -> dict:
     "loadavg_after": list(os.getloadavg()),
     "results": results,
     # StyleGAN2 only (None for stylegan1, which has no modconv).
-    "default_fused_modconv": default_fused_modconv() if args.kind == "stylegan2" else None,
+    "default_fused_modconv": False if args.kind == "stylegan2" else None,
     "recommended_fused_modconv": recommend(results, args.modes),
   }
   if len(forms) == 2:

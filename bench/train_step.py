@@ -79,9 +79,9 @@ def build(config, gen_config):
   import jax
   import jax.numpy as jnp
 
-  from isf_jax import train
   from isf_jax.lpips import LPIPS
   from isf_jax.stylegan2 import Generator, init_generator
+  from isf_jax.training import networks
 
   dtype = jnp.dtype(config.train.frozen_dtype)
   _, gen_vars = init_generator(gen_config, seed=0)
@@ -89,7 +89,7 @@ def build(config, gen_config):
   lpips = LPIPS(config.lpips.net, config.lpips.version, check_range=False, dtype=dtype)
   x = jnp.zeros((1, 64, 64, 3))
   lpips_vars = jax.jit(lpips.init)(jax.random.key(1), x, x)
-  nets = train.build_networks(config, generator, lpips)
+  nets = networks.build_networks(config, generator, lpips)
   return nets, {"generator": gen_vars, "lpips": lpips_vars}
 
 

@@ -105,13 +105,13 @@ def isf_loss(isf_params, state, nets, frozen, d_params, w, real, labels, targets
   isf = lambda latent, key, y: nets.isf.apply(
     {"params": isf_params}, latent, _noise(key, n, nets), y
   )  # noqa: E731
-  w_t = isf(w, keys[0], targets)
-  x_t = render(nets, frozen, w_t, keys[3])
+  w_t = isf(w, keys["isf_noise"], targets)
+  x_t = render(nets, frozen, w_t, keys["isf_render"])
   fake_cls, fake_src = nets.discriminator.apply({"params": d_params}, x_t)
-  w_cyc = isf(w_t, keys[1], labels)
-  x_cyc = render(nets, frozen, w_cyc, keys[4])
-  w_t2 = isf(w, keys[2], targets)
-  x_t2 = render(nets, frozen, w_t2, keys[5])
+  w_cyc = isf(w_t, keys["cycle_noise"], labels)
+  x_cyc = render(nets, frozen, w_cyc, keys["cycle_render"])
+  w_t2 = isf(w, keys["second_noise"], targets)  # a second translation, for diversity
+  x_t2 = render(nets, frozen, w_t2, keys["second_render"])
   ds_weight = losses.diversity_weight(state.step, cfg.lambda_ds, cfg.ds_decay_steps)
   terms = {
     "adv": losses.g_adversarial(fake_src),
@@ -154,27 +154,48 @@ def _update(tx, grads, opt_state, params):
   return optax.apply_updates(params, updates), opt_state
 
 
+# The random draws of one step, each with its own key (render keys feed the generator's noise
+# when config.train.render_noise_mode is "random").
+STEP_KEYS = (
+  "source_render",  # the source image, when rendered
+  "d_noise",  # ISF noise of the discriminator step's fake
+  "d_render",
+  "isf_noise",  # ISF step: the translation
+  "isf_render",
+  "cycle_noise",  # the translation back to the source labels
+  "cycle_render",
+  "second_noise",  # a second translation to the same targets (diversity term)
+  "second_render",
+)
+
+
+def step_keys(rng, step) -> dict:
+  """{name: key} for STEP_KEYS, from the run's key folded with the step number."""
+  keys = jax.random.split(jax.random.fold_in(rng, step), len(STEP_KEYS))
+  return dict(zip(STEP_KEYS, keys, strict=True))
+
+
 def train_step(state: TrainState, frozen, batch, *, nets: Networks):
   """D step then ISF step on one global batch: {"wp" [N, L, C], "labels" [N, K],
   "target_labels" [N, K], and "image" [N, S, S, 3] when the source image is read}."""
   cfg = nets.cfg
-  keys = jax.random.split(jax.random.fold_in(state.rng, state.step), 10)
+  keys = step_keys(state.rng, state.step)
   w = batch["wp"]
   labels = batch["labels"].astype(jnp.float32)
   targets = batch["target_labels"].astype(jnp.float32)  # drawn by the input pipeline
-  real = source_images(nets, frozen, batch, keys[1])
+  real = source_images(nets, frozen, batch, keys["source_render"])
 
   w_fake = nets.isf.apply(
-    {"params": state.isf_params}, w, _noise(keys[2], w.shape[0], nets), targets
+    {"params": state.isf_params}, w, _noise(keys["d_noise"], w.shape[0], nets), targets
   )
-  fake = jax.lax.stop_gradient(render(nets, frozen, w_fake, keys[3]))
+  fake = jax.lax.stop_gradient(render(nets, frozen, w_fake, keys["d_render"]))
   (d_total, d_metrics), d_grads = jax.value_and_grad(d_loss, has_aux=True)(
     state.d_params, nets, real, fake, labels
   )
   d_params, d_opt_state = _update(nets.d_tx, d_grads, state.d_opt_state, state.d_params)
 
   (g_total, g_metrics), g_grads = jax.value_and_grad(isf_loss, has_aux=True)(
-    state.isf_params, state, nets, frozen, d_params, w, real, labels, targets, keys[4:]
+    state.isf_params, state, nets, frozen, d_params, w, real, labels, targets, keys
   )
   isf_params, isf_opt_state = _update(nets.isf_tx, g_grads, state.isf_opt_state, state.isf_params)
   ema = jax.tree.map(

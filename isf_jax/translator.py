@@ -390,5 +390,5 @@ def demo_classifier(workdir=None, num_codes: int = 2048, psi: float = 0.7, cutof
   sample_fn, score_fn = make.generator_fns(
     gen_config, variables, demo.attribute_scores, psi=psi, cutoff=cutoff
   )
-  scores = score_fn(sample_fn(demo_world.CALIBRATION_SEED, num_codes))
+  scores, _ = score_fn(sample_fn(demo_world.CALIBRATION_SEED, num_codes))
   return demo.ExactClassifier.fit(scores)

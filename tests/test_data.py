@@ -106,7 +106,7 @@ def sample_fn(seed, n):
 
 
 def label_fn(wp):
-  return 1 / (1 + np.exp(-wp[:, 0, :K]))  # [n, K]
+  return 1 / (1 + np.exp(-wp[:, 0, :K])), None  # [n, K], no images
 
 
 GEN = dict(split="train", thresholds=[0.5, 0.6, 0.7], invert=[True, False, False])
@@ -141,7 +141,7 @@ def test_generation_resumes_identically(tmp_path):
   assert_same_chunks(full, read_chunks(tmp_path / "cut"))
   chunk = full["train-00003.npz"]  # 2 codes, each with 2 mixed variants
   assert chunk["wp"].shape == (6, L, C)
-  np.testing.assert_array_equal(chunk["probs"], label_fn(chunk["wp"]))
+  np.testing.assert_array_equal(chunk["probs"], label_fn(chunk["wp"])[0])
   np.testing.assert_array_equal(
     chunk["labels"], generate.binarise(chunk["probs"], GEN["thresholds"], GEN["invert"])
   )
@@ -258,7 +258,7 @@ def test_pipeline_reads_stored_images(tiny, tmp_path):
 def test_generation_stores_images_when_labels_come_with_them(tmp_path):
   def label_and_image(wp):
     image = np.broadcast_to((wp[:, :1, :1, None] > 0) * 255, (len(wp), 2, 2, 3))
-    return label_fn(wp), image.astype(np.uint8)  # [n, K], [n, 2, 2, 3]
+    return label_fn(wp)[0], image.astype(np.uint8)  # [n, K], [n, 2, 2, 3]
 
   for split in ("train", "test"):
     kw = dict(GEN, split=split, progress=False)

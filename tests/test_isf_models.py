@@ -79,6 +79,29 @@ def test_adaln_matches_hand_computation():
   )
 
 
+def test_intermediates_are_the_stages_of_the_forward_pass():
+  """f1_styles = f1(noise, y); adanorm/normalized = LayerNorm(w); f2(f2_input) = the output."""
+  from isf_jax.models.isf import ISF, LatentMLP, StyleMLP
+
+  rs = np.random.RandomState(1)
+  isf = ISF(num_layers=3, num_domains=2, hidden_dim=16)
+  w, noise = rs.randn(2, 3, 8).astype(np.float32), rs.randn(2, 4).astype(np.float32)
+  y = np.array([[0, 1], [1, 1]], np.float32)
+  variables = isf.init(jax.random.key(0), w, noise, y)
+  out, state = isf.apply(variables, w, noise, y, mutable=["intermediates"])
+  got = state["intermediates"]
+  p = variables["params"]
+  styles = StyleMLP(3, 16, 8).apply({"params": p["f1"]}, noise, y)
+  np.testing.assert_allclose(got["f1_styles"][0], styles, rtol=1e-6, atol=1e-6)
+  mean, var = w.mean(-1, keepdims=True), w.var(-1, keepdims=True)
+  ln = p["adanorm"]["ln"]
+  normalized = (w - mean) / np.sqrt(var + 1e-5) * ln["scale"] + ln["bias"]
+  np.testing.assert_allclose(got["adanorm"]["normalized"][0], normalized, rtol=1e-5, atol=1e-5)
+  f2 = LatentMLP().apply({"params": p["f2"]}, got["f2_input"][0])
+  np.testing.assert_allclose(f2, out, rtol=1e-6, atol=1e-6)
+  np.testing.assert_array_equal(out, isf.apply(variables, w, noise, y))
+
+
 def test_isf_rejects_wrong_shapes():
   model = ISF(num_layers=5, num_domains=3, hidden_dim=16)
   w, z, y = jnp.zeros((2, 5, 8)), jnp.zeros((2, 4)), jnp.zeros((2, 3))

@@ -169,3 +169,20 @@ def test_real_weights_match_lpips_package(lpips_cache, inputs, net):
     np.testing.assert_allclose(got, want[f"real_{net}_ref_{other}"], rtol=0, atol=1e-5)
   got = apply(variables, inputs["a64"], inputs["b64"])
   np.testing.assert_allclose(got, want[f"real_{net}_d64"], rtol=0, atol=1e-5)
+
+
+@pytest.mark.parametrize("spatial", [False, True])
+def test_per_layer_terms_sum_to_the_distance_and_are_each_layers_own(inputs, spatial):
+  """As `lpips`'s retPerLayer: one term per tap; zeroing every other head leaves that term."""
+  apply, variables = random_trunk_lpips("alex", "0.1")
+  a, b = inputs["a32"], inputs["b32"]
+  total, terms = LPIPS("alex", "0.1").apply(variables, a, b, spatial=spatial, per_layer=True)
+  assert len(terms) == 5 and all(t.shape == total.shape for t in terms)
+  np.testing.assert_allclose(sum(terms), total, rtol=1e-6, atol=1e-7)
+  np.testing.assert_allclose(total, apply(variables, a, b, spatial=spatial), rtol=1e-6, atol=1e-8)
+  for t in range(5):
+    params = dict(variables["params"])
+    for other in set(range(5)) - {t}:
+      params[f"lin{other}"] = jnp.zeros_like(params[f"lin{other}"])
+    alone = apply({"params": params}, a, b, spatial=spatial)
+    np.testing.assert_allclose(alone, terms[t], rtol=1e-6, atol=1e-7)

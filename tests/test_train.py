@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from configs import demo
-from isf_jax import train
+from isf_jax.training import networks, progress
 
 ROOT = Path(__file__).resolve().parents[1]
 SMALL = [
@@ -126,12 +126,12 @@ def test_missing_generator_names_the_command():
   config = demo.get_config()
   config.generator.ckpt = "/nonexistent/stylegan2"
   with pytest.raises(FileNotFoundError, match="isf-jax-convert stylegan2"):
-    train.load_generator(config)
+    networks.load_generator(config)
 
 
 def test_non_finite_loss_names_step_and_term():
-  with pytest.raises(train.NonFiniteLossError, match=r"step 7: isf/lpips"):
-    train._check_finite(7, {"isf/lpips": float("nan"), "d/adv": 0.3})
+  with pytest.raises(progress.NonFiniteLossError, match=r"step 7: isf/lpips"):
+    progress.check_finite(7, {"isf/lpips": float("nan"), "d/adv": 0.3})
 
 
 def test_config_variants():

@@ -47,8 +47,8 @@ def generate_latents(
 
   `sample_fn(seed, n)` gives `n` codes wp [n, L, C] (mapping, psi and cutoff are its
   business) from an integer seed unique to (seed, split, chunk); `label_fn(wp)` gives
-  probabilities [n, K], or (probabilities, uint8 images [n, S, S, 3]) to store the renders
-  too; probabilities are binarised as (p > thresholds) XOR invert (the official rule; both
+  (probabilities [n, K], uint8 images [n, S, S, 3] to store with them, or None);
+  probabilities are binarised as (p > thresholds) XOR invert (the official rule; both
   broadcast over K). With `mix_per_code` > 0 each code is followed by that many style-mixed
   variants (see `style_mix`), as the official StyleGAN2 set. Chunk i belongs to process
   i % process_count. `max_chunks` stops after writing that many chunks (time-boxed jobs).
@@ -89,9 +89,9 @@ def generate_latents(
       if mix_per_code:
         rng = np.random.default_rng([chunk_seed, 1])  # a stream apart from sample_fn's
         wp, arrays = style_mix(wp, rng, mix_per_code, mix_start_range, mix_width_range)
-      probs = label_fn(wp)
-      if isinstance(probs, tuple):
-        probs, arrays["image"] = probs
+      probs, rendered = label_fn(wp)
+      if rendered is not None:
+        arrays["image"] = rendered  # [M, S, S, 3] uint8
       probs = np.asarray(probs, np.float32)  # [M, K]
       labels = binarise(probs, thresholds, invert)
       _save_npz(chunk_path(out_dir, split, chunk), wp=wp, probs=probs, labels=labels, **arrays)
@@ -208,22 +208,22 @@ def _save_npz(path: Path, **arrays) -> None:
 def generator_fns(
   config, variables, label_fn, psi=1.0, cutoff=None, batch_size=32, image_size=None
 ):
-  """(sample_fn, label_fn on wp) for a StyleGAN2 and a `label_fn(images) -> probs`.
+  """(sample_fn, label_fn on wp) for a generator and a `label_fn(images) -> probs`.
 
   z ~ N(0, I) from numpy's default_rng(chunk seed); images are rendered with constant
   noise, so labels depend on the code alone, and handed over as [N, H, W, 3] in [-1, 1].
-  With `image_size`, the label function also returns the renders box-downsampled to that
-  size as uint8 (the dataset's `image` feature, a training source image).
+  The label function returns (probs, images): the renders box-downsampled to `image_size`
+  as uint8 (the dataset's `image` feature, a training source image), or None without it.
   """
   import jax
 
   from isf_jax import images
+  from isf_jax.generators import generator_module
   from isf_jax.losses import box_downsample
-  from isf_jax.stylegan2.networks import Generator
 
-  model = Generator(config)
-  map_z = jax.jit(lambda v, z: model.apply(v, z, psi, cutoff, method=Generator.map))
-  render = jax.jit(lambda v, wp: model.apply(v, wp, method=Generator.synthesize))
+  model = generator_module(config)  # StyleGAN2 or v1
+  map_z = jax.jit(lambda v, z: model.apply(v, z, psi, cutoff, method="map"))
+  render = jax.jit(lambda v, wp: model.apply(v, wp, method="synthesize"))
   shrink = jax.jit(lambda x: box_downsample(x, image_size))
 
   def sample_fn(seed, n):
@@ -237,8 +237,7 @@ def generator_fns(
       probs.append(label_fn(np.asarray(x)))
       if image_size:
         stored.append(images.to_uint8(shrink(x)))
-    if image_size:
-      return np.concatenate(probs), np.concatenate(stored)  # [N, K], [N, S, S, 3]
-    return np.concatenate(probs)  # [N, K]
+    # [N, K], and [N, S, S, 3] uint8 or None
+    return np.concatenate(probs), (np.concatenate(stored) if image_size else None)
 
   return sample_fn, label_wp

@@ -12,6 +12,7 @@ Variables: `params/trunk/conv{i}/{kernel [k, k, I, O], bias}` and `params/lin{t}
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import flax.linen as nn
@@ -128,11 +129,15 @@ class LPIPS(nn.Module):
   precision: Any = None
 
   @nn.compact
-  def __call__(self, x0, x1, spatial: bool = False, reduction: str = "none"):
+  def __call__(
+    self, x0, x1, spatial: bool = False, reduction: str = "none", per_layer: bool = False
+  ):
     """Distances: [N], or [N, H, W] maps if `spatial`; `reduction="mean"` averages over N.
 
     x0, x1: [N, H, W, 3] in [-1, 1]. The batch mean is the form the official ISF-GAN code
-    (StarGAN v2's LPIPS) uses as its loss.
+    (StarGAN v2's LPIPS) uses as its loss. `per_layer` also returns each tap's term (a list
+    of five, in trunk order, each shaped like the total; they sum to it), as `lpips`'s
+    `retPerLayer`.
     """
     if self.net not in NETS or self.version not in VERSIONS:
       raise ValueError(f"net must be in {NETS} and version in {VERSIONS}")
@@ -144,7 +149,7 @@ class LPIPS(nn.Module):
     if reduction not in ("none", "mean"):
       raise ValueError(f"reduction must be 'none' or 'mean', got {reduction!r}")
     n = x0.shape[0]
-    total = 0.0
+    terms = []
     for t, feats in enumerate(taps):
       feats = normalize_channels(feats.astype(jnp.float32))
       diff = jnp.square(feats[:n] - feats[n:])  # [N, H_t, W_t, C_t]
@@ -154,7 +159,10 @@ class LPIPS(nn.Module):
       else:
         dist = jnp.sum(diff, axis=-1)
       if spatial:
-        total = total + _resize_bilinear(dist[..., None], x0.shape[1:3])[..., 0]
+        terms.append(_resize_bilinear(dist[..., None], x0.shape[1:3])[..., 0])
       else:
-        total = total + jnp.mean(dist, axis=(1, 2))
-    return jnp.mean(total, axis=0) if reduction == "mean" else total
+        terms.append(jnp.mean(dist, axis=(1, 2)))
+    total = functools.reduce(jnp.add, terms)
+    if reduction == "mean":
+      total, terms = jnp.mean(total, axis=0), [jnp.mean(term, axis=0) for term in terms]
+    return (total, terms) if per_layer else total

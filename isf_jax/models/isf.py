@@ -5,6 +5,13 @@ Architecture of the official code (yhlleo/stylegan-mmuit, `core/model.py`):
   AdaLN: (1 + gamma) * LayerNorm(w_l) + beta, (gamma, beta) = one shared Linear(s_l);
   f2: an MLP shared across layers; the output is w' itself (optionally w' + w).
 LayerNorms use eps 1e-5 and two-pass variance, as torch.
+
+Intermediate outputs, for inspection: `isf.apply(variables, w, noise, y,
+mutable=["intermediates"])` returns (w', {"intermediates": {...}}) holding, each as a 1-tuple,
+  "f1_styles"               [N, L, S]  the style codes of f1 (one per W+ layer; L = 1 for "w"),
+  "adanorm": {"normalized"} [N, L, C]  the latent after (Ada)LN's normalisation, before the
+                                       styles act (absent for norm "none"),
+  "f2_input"                [N, L, C]  the modulated latent f2 receives.
 """
 
 from __future__ import annotations
@@ -59,6 +66,7 @@ class AdaptiveNorm(nn.Module):
     gamma, beta = jnp.split(nn.Dense(2 * w.shape[-1], name="fc")(s), 2, axis=-1)
     # adain (torch InstanceNorm1d without affine on [N, L, C]) is LayerNorm without affine.
     normalized = _layer_norm("ln", affine=self.norm == "adaln")(w)
+    self.sow("intermediates", "normalized", normalized)
     return (1 + gamma) * normalized + beta
 
 
@@ -118,7 +126,10 @@ class ISF(nn.Module):
     styles = StyleMLP(num_heads, self.hidden_dim, wp.shape[-1], self.pre_norm, name="f1")(
       noise, attributes.astype(noise.dtype)
     )
-    out = LatentMLP(self.pre_norm, name="f2")(AdaptiveNorm(self.norm, name="adanorm")(wp, styles))
+    self.sow("intermediates", "f1_styles", styles)
+    modulated = AdaptiveNorm(self.norm, name="adanorm")(wp, styles)
+    self.sow("intermediates", "f2_input", modulated)
+    out = LatentMLP(self.pre_norm, name="f2")(modulated)
     if self.residual:
       out = out + wp
     return out[:, 0] if single else out

@@ -266,13 +266,6 @@ def mix_styles(ws_a, ws_b, inject_index: int):
   return jnp.concatenate([ws_a[:, :inject_index], ws_b[:, inject_index:]], axis=1)
 
 
-def default_fused_modconv() -> bool:
-  """The shared-weight form: on XLA:CPU the grouped (fused) form is 2-4x slower forward and
-  8-13x slower forward+backward (bench/generator.py, docs/performance.md). No accelerator
-  has been measured yet; the shared form is also what stylegan2-ada trains with."""
-  return False
-
-
 class Generator(nn.Module):
   """StyleGAN2 generator: `map` (z -> W+), `synthesize` (W or W+ -> image), or both.
 
@@ -280,15 +273,17 @@ class Generator(nn.Module):
   """
 
   config: GeneratorConfig
-  fused_modconv: bool | None = None
+  # The shared-weight form by default: on XLA:CPU the grouped (fused) form is 2-4x slower
+  # forward and 8-13x slower forward+backward (bench/generator.py, docs/performance.md), and
+  # it is what stylegan2-ada trains with. bench/generator.py --fused both measures a device.
+  fused_modconv: bool = False
   dtype: Any = jnp.float32  # compute dtype of the synthesis convs (e.g. jnp.bfloat16)
   precision: Any = None
 
   def setup(self):
-    fused = default_fused_modconv() if self.fused_modconv is None else self.fused_modconv
     self.mapping = MappingNetwork(self.config, precision=self.precision)
     self.synthesis = SynthesisNetwork(
-      self.config, fused=fused, dtype=self.dtype, precision=self.precision
+      self.config, fused=self.fused_modconv, dtype=self.dtype, precision=self.precision
     )
 
   def __call__(self, z, psi=1.0, cutoff=None, noise_mode="const", noise=None, rng=None):
