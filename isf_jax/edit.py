@@ -16,7 +16,6 @@ renamed, so a failed run leaves nothing. The same arguments give the same files.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 import sys
 import time
@@ -24,12 +23,12 @@ from pathlib import Path
 
 import numpy as np
 
-from isf_jax import checkpoints, images
+from isf_jax import checkpoints, editor, images
 from isf_jax.files import atomic_directory
 from isf_jax.seeds import parse_seeds
 from isf_jax.translator import Translator, layer_mask
 
-COMMANDS = ("translate", "sample", "interpolate")
+COMMANDS = editor.COMMANDS
 
 
 def parse_targets(text: str) -> dict[str, int]:
@@ -50,23 +49,11 @@ def parse_labels(text: str) -> list[int]:
   return [int(v) for v in values]
 
 
-def save_gif(path, frames: np.ndarray, duration_ms: int = 120, min_size: int = 128) -> None:
-  """[F, H, W, 3] uint8 -> a looping GIF (frames enlarged by pixel repetition to min_size)."""
-  from PIL import Image
-
-  factor = max(1, -(-min_size // frames.shape[1]))
-  frames = frames.repeat(factor, axis=1).repeat(factor, axis=2)
-  first, *rest = [Image.fromarray(f) for f in frames]
-  first.save(path, format="GIF", save_all=True, append_images=rest, duration=duration_ms, loop=0)
-
-
 def load_inputs(args, translator: Translator, log) -> tuple[np.ndarray, list[dict]]:
   """Source W+ [N, L, C] and a manifest entry per input."""
   cfg = translator.generator_config
   if args.seeds is not None:
-    seeds = parse_seeds(args.seeds)
-    wp = translator.latents_from_seeds(seeds, args.psi, args.cutoff)
-    return wp, [{"name": f"seed{s:04d}", "seed": s} for s in seeds]
+    return editor.seed_inputs(translator, parse_seeds(args.seeds), args.psi, args.cutoff)
   if args.latents is not None:
     try:
       latents = np.load(args.latents, allow_pickle=False)
@@ -109,74 +96,26 @@ def load_inputs(args, translator: Translator, log) -> tuple[np.ndarray, list[dic
 
 def run(args, outdir: Path, log) -> dict:
   """Writes every output into `outdir` (a fresh temporary directory); returns the manifest."""
-  classifier = None
   translator = Translator.load(generator=args.generator, isf=args.isf, batch_size=args.batch_size)
   targets = parse_targets(args.target)
   translator.target_labels(targets, np.zeros((1, len(translator.attributes))))  # check names
-  source_labels = parse_labels(args.source_labels) if args.source_labels else None
-  untargeted = [a for a in translator.attributes if a not in targets]
-  if source_labels is None and untargeted and translator.provenance["generator"] == "demo":
-    from isf_jax.translator import demo_classifier
-
-    classifier = demo_classifier(workdir=Path(args.isf).absolute().parent)
-    translator = dataclasses.replace(translator, classifier=classifier)
-  layers = args.layers
-  mask = layer_mask(layers, targets, translator.num_layers)
+  source_labels = tuple(parse_labels(args.source_labels)) if args.source_labels else None
+  seeded = args.seeds is not None
+  request = editor.EditRequest(
+    args.command,
+    targets,
+    source_labels,
+    args.layers,
+    args.seed,
+    args.num_samples,
+    args.frames or 8,
+    psi=args.psi if seeded else None,
+    cutoff=args.cutoff if seeded else None,
+  )
+  layer_mask(args.layers, targets, translator.num_layers)  # bad layers fail before inverting
+  translator = editor.with_source_classifier(translator, targets, source_labels, args.isf)
   wp, inputs = load_inputs(args, translator, log)
-  if source_labels is None and translator.classifier is not None:
-    source_labels = translator.classifier(translator.render(wp)).tolist()
-  common = dict(seed=args.seed, layers=layers, source_labels=source_labels, progress=True)
-  sources = images.to_uint8(translator.render(wp))  # [N, R, R, 3]
-  outputs = []
-
-  def save(name, image):
-    images.save_png(outdir / name, image)
-    outputs.append(name)
-
-  for entry in inputs:
-    if "target" in entry:
-      save(f"{entry['name']}_input.png", entry.pop("target"))
-
-  if args.command == "interpolate":
-    frames = translator.interpolate(wp, targets, args.frames, **common)  # [N, F, L, C]
-    rendered = images.to_uint8(translator.render(frames, progress=True))  # [N, F, R, R, 3]
-    for entry, strip in zip(inputs, rendered, strict=True):
-      save(f"{entry['name']}_strip.png", images.make_grid(strip, columns=len(strip)))
-      save_gif(outdir / f"{entry['name']}.gif", strip)
-      outputs.append(f"{entry['name']}.gif")
-    save("strips.png", images.make_grid(rendered.reshape(-1, *rendered.shape[2:]), args.frames))
-    np.save(outdir / "latents.npy", frames)
-  else:
-    num_samples = args.num_samples
-    edited = translator.translate(wp, targets, num_samples, **common)  # [N, S, L, C]
-    rendered = images.to_uint8(translator.render(edited, progress=True))  # [N, S, R, R, 3]
-    for entry, source, results in zip(inputs, sources, rendered, strict=True):
-      save(f"{entry['name']}_source.png", source)
-      for k, image in enumerate(results):
-        save(f"{entry['name']}_{k}.png", image)
-    rows = np.concatenate([sources[:, None], rendered], axis=1)  # source, then the results
-    save("grid.png", images.make_grid(rows.reshape(-1, *rows.shape[2:]), num_samples + 1))
-    np.save(outdir / "latents.npy", edited)
-  outputs.append("latents.npy")
-  return {
-    "command": args.command,
-    "inputs": inputs,
-    "targets": targets,
-    "attributes": list(translator.attributes),
-    "source_labels": source_labels,
-    "source_labels_from": "argument"
-    if args.source_labels
-    else ("classifier" if classifier else None),
-    "layers": np.flatnonzero(mask).tolist(),
-    "num_samples": args.num_samples if args.command != "interpolate" else 1,
-    "frames": args.frames if args.command == "interpolate" else None,
-    "seed": args.seed,
-    "psi": args.psi if args.seeds is not None else None,
-    "cutoff": args.cutoff if args.seeds is not None else None,
-    "noise_mode": "const",
-    "checkpoint": translator.provenance,
-    "outputs": outputs,
-  }
+  return editor.write_outputs(translator, request, wp, inputs, outdir, progress=True).manifest
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -29,7 +29,7 @@ from isf_jax.isf_checkpoint import load_isf
 from isf_jax.models.isf import ISF
 from isf_jax.seeds import parse_int_ranges
 from isf_jax.stylegan2.config import GeneratorConfig
-from isf_jax.stylegan2.networks import Generator
+from isf_jax.stylegan2.networks import Generator, truncate
 
 # The official FFHQ attribute order; label 1 = male, glasses, old, smiling (official-code.md §6).
 FFHQ_ATTRIBUTES = ("gender", "glasses", "age", "expression")
@@ -196,7 +196,8 @@ class Translator:
     from isf_jax.seeds import seed_latents
 
     z = seed_latents(seeds, self.generator_config.z_dim)
-    return np.asarray(_map_fn(self.generator_config, psi, cutoff)(self.generator_variables, z))
+    map_fn = _map_fn(self.generator_config, cutoff)
+    return np.asarray(map_fn(self.generator_variables, z, np.float32(psi)))
 
   # --- input checking --------------------------------------------------------------------
 
@@ -350,11 +351,17 @@ def _edit_fn(isf_kwargs: tuple, num_samples: int, noise_dim: int):
 
 
 @functools.lru_cache(maxsize=16)
-def _map_fn(config: GeneratorConfig, psi: float, cutoff: int | None):
+def _map_fn(config: GeneratorConfig, cutoff: int | None):
+  """Jitted (variables, z [N, Z], psi) -> W+ [N, L, C]: psi is an argument, so another
+  truncation (a slider in the web editor) reuses the compiled code."""
   generator = Generator(config)
-  return jax.jit(
-    lambda variables, z: generator.apply(variables, z, psi, cutoff, method=Generator.map)
-  )
+
+  def map_truncated(variables, z, psi):
+    ws = generator.apply(variables, z, method=Generator.map)  # psi 1: untruncated
+    truncated = truncate(ws, variables["buffers"]["mapping"]["w_avg"], psi, cutoff)
+    return jnp.where(psi == 1, ws, truncated)  # psi 1 exactly as Generator.map: untouched
+
+  return jax.jit(map_truncated)
 
 
 @functools.lru_cache(maxsize=16)

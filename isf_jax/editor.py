@@ -1,0 +1,236 @@
+"""Edit requests -> files: what `python -m isf_jax.edit` and the web editor (`isf_jax.app`)
+both compute, so that a request made in the page writes exactly the files and manifest the
+command writes for the same arguments.
+
+  translator = with_source_classifier(translator, targets, source_labels, isf)
+  wp, inputs = seed_inputs(translator, [3], psi=0.7)
+  result = write_outputs(translator, EditRequest("sample", {"bright": 1}, num_samples=4), wp,
+                         inputs, outdir)  # PNGs, latents.npy; result.manifest -> manifest.json
+
+A manifest entry per input names it (`name`: the file prefix); an entry may carry `target`,
+the photo as inverted (uint8 [R, R, 3]), which is saved as NAME_input.png and dropped.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+
+import numpy as np
+
+from isf_jax import images
+from isf_jax.translator import Translator, layer_mask
+
+COMMANDS = ("translate", "sample", "interpolate")
+
+
+@dataclasses.dataclass(frozen=True)
+class EditRequest:
+  """One edit of every input: the command-line arguments of `isf_jax.edit` that are not
+  about where inputs come from."""
+
+  command: str  # one of COMMANDS
+  targets: dict  # {attribute: 0 or 1}
+  source_labels: tuple[int, ...] | None = None  # [K]; None: the classifier's, if one is needed
+  layers: str | None = None  # None (all), "preset" or e.g. "4-7"
+  seed: int = 0  # ISF noise seed
+  num_samples: int = 1  # results per input (translate, sample)
+  frames: int = 8  # frames per strip (interpolate)
+  psi: float | None = None  # truncation of seed inputs (recorded in the manifest)
+  cutoff: int | None = None
+
+  def __post_init__(self):
+    if self.command not in COMMANDS:
+      raise ValueError(f"command must be one of {COMMANDS}, got {self.command!r}")
+    if self.num_samples < 1 or (self.command == "interpolate" and self.frames < 2):
+      raise ValueError("the number of samples must be at least 1, of frames at least 2")
+
+
+@dataclasses.dataclass(frozen=True)
+class EditResult:
+  manifest: dict  # what manifest.json holds
+  sources: np.ndarray  # uint8 [N, R, R, 3]: the unedited inputs
+  results: np.ndarray  # uint8 [N, S, R, R, 3] samples, or [N, F, R, R, 3] interpolation frames
+  source_labels: np.ndarray | None  # [N, K] the labels the targets were laid over
+
+
+def with_source_classifier(translator: Translator, targets, source_labels, isf) -> Translator:
+  """The translator with the demo world's exact classifier when the sources' labels of
+  attributes not in `targets` are needed and not given."""
+  untargeted = [a for a in translator.attributes if a not in targets]
+  if source_labels is not None or not untargeted or translator.classifier is not None:
+    return translator
+  if translator.provenance["generator"] != "demo":
+    return translator
+  from isf_jax.translator import demo_classifier
+
+  classifier = demo_classifier(workdir=Path(isf).absolute().parent)
+  return dataclasses.replace(translator, classifier=classifier)
+
+
+def seed_inputs(translator: Translator, seeds, psi: float, cutoff: int | None = None):
+  """Source W+ [N, L, C] of seeds (NVlabs' z convention) and a manifest entry per seed."""
+  wp = translator.latents_from_seeds(seeds, psi, cutoff)
+  return wp, [{"name": f"seed{s:04d}", "seed": s} for s in seeds]
+
+
+def read_source_labels(translator: Translator, request: EditRequest, wp) -> np.ndarray | None:
+  """[N, K]: the request's, else the classifier's when an attribute is kept, else None."""
+  if request.source_labels is not None:
+    return translator.source_labels_for(wp, request.targets, list(request.source_labels))
+  kept = [a for a in translator.attributes if a not in request.targets]
+  if kept and translator.classifier is not None:
+    return np.asarray(translator.classifier(translator.render(wp)), np.float32)
+  return None
+
+
+def write_outputs(
+  translator: Translator, request: EditRequest, wp, inputs: list[dict], outdir, progress=False
+) -> EditResult:
+  """Edit W+ [N, L, C] and write every output of `request` into the existing `outdir`."""
+  outdir = Path(outdir)
+  mask = layer_mask(request.layers, request.targets, translator.num_layers)
+  labels = read_source_labels(translator, request, wp)
+  label_list = labels.astype(int).tolist() if labels is not None else None
+  if request.source_labels is not None:
+    label_list = list(request.source_labels)  # as given (one row for every input)
+  common = dict(seed=request.seed, layers=request.layers, source_labels=labels, progress=progress)
+  sources = images.to_uint8(translator.render(wp))  # [N, R, R, 3]
+  outputs = []
+
+  def save(name, image):
+    images.save_png(outdir / name, image)
+    outputs.append(name)
+
+  for entry in inputs:
+    if "target" in entry:
+      save(f"{entry['name']}_input.png", entry.pop("target"))
+  if request.command == "interpolate":
+    latents = translator.interpolate(wp, request.targets, request.frames, **common)  # [N,F,L,C]
+    results = images.to_uint8(translator.render(latents, progress=progress))  # [N, F, R, R, 3]
+    for entry, strip in zip(inputs, results, strict=True):
+      save(f"{entry['name']}_strip.png", images.make_grid(strip, columns=len(strip)))
+      save_gif(outdir / f"{entry['name']}.gif", strip)
+      outputs.append(f"{entry['name']}.gif")
+    save("strips.png", images.make_grid(results.reshape(-1, *results.shape[2:]), request.frames))
+  else:
+    latents = translator.translate(wp, request.targets, request.num_samples, **common)
+    results = images.to_uint8(translator.render(latents, progress=progress))  # [N, S, R, R, 3]
+    for entry, source, samples in zip(inputs, sources, results, strict=True):
+      save(f"{entry['name']}_source.png", source)
+      for k, image in enumerate(samples):
+        save(f"{entry['name']}_{k}.png", image)
+    rows = np.concatenate([sources[:, None], results], axis=1)  # source, then the results
+    grid = images.make_grid(rows.reshape(-1, *rows.shape[2:]), request.num_samples + 1)
+    save("grid.png", grid)
+  np.save(outdir / "latents.npy", latents)
+  outputs.append("latents.npy")
+  manifest = _manifest(translator, request, inputs, mask, label_list, outputs)
+  return EditResult(manifest, sources, results, labels)
+
+
+def _manifest(translator, request, inputs, mask, label_list, outputs) -> dict:
+  interpolating = request.command == "interpolate"
+  if request.source_labels is not None:
+    labels_from = "argument"
+  else:
+    labels_from = "classifier" if label_list is not None else None
+  return {
+    "command": request.command,
+    "inputs": inputs,
+    "targets": dict(request.targets),
+    "attributes": list(translator.attributes),
+    "source_labels": label_list,
+    "source_labels_from": labels_from,
+    "layers": np.flatnonzero(mask).tolist(),
+    "num_samples": 1 if interpolating else request.num_samples,
+    "frames": request.frames if interpolating else None,
+    "seed": request.seed,
+    "psi": request.psi,
+    "cutoff": request.cutoff,
+    "noise_mode": "const",
+    "checkpoint": translator.provenance,
+    "outputs": outputs,
+  }
+
+
+def save_gif(path, frames: np.ndarray, duration_ms: int = 120, min_size: int = 128) -> None:
+  """[F, H, W, 3] uint8 -> a looping GIF (frames enlarged by pixel repetition to min_size)."""
+  from PIL import Image
+
+  factor = max(1, -(-min_size // frames.shape[1]))
+  frames = frames.repeat(factor, axis=1).repeat(factor, axis=2)
+  first, *rest = [Image.fromarray(f) for f in frames]
+  first.save(path, format="GIF", save_all=True, append_images=rest, duration=duration_ms, loop=0)
+
+
+def sample_and_interpolate(
+  translator: Translator, request: EditRequest, wp, inputs: list[dict], outdir
+) -> tuple[EditResult, EditResult]:
+  """The web editor's request: `request` (a sample) written to outdir/sample, and the
+  interpolation from each source to its first sample to outdir/interpolate, each exactly
+  as `python -m isf_jax.edit sample|interpolate` writes it (the same noise: sample 0 of
+  every input is drawn independently of the number of samples)."""
+  outdir = Path(outdir)
+  (outdir / "sample").mkdir(parents=True)
+  (outdir / "interpolate").mkdir()
+  sample = write_outputs(translator, request, wp, [dict(e) for e in inputs], outdir / "sample")
+  strip = dataclasses.replace(request, command="interpolate", num_samples=1)
+  no_photo = [{k: v for k, v in e.items() if k != "target"} for e in inputs]  # saved once
+  interpolation = write_outputs(translator, strip, wp, no_photo, outdir / "interpolate")
+  for result, directory in ((sample, "sample"), (interpolation, "interpolate")):
+    (outdir / directory / "manifest.json").write_text(json.dumps(result.manifest, indent=2))
+  return sample, interpolation
+
+
+def photo_input(
+  translator: Translator,
+  path,
+  *,
+  align: bool = True,
+  invert_steps: int = 1000,
+  lpips_net: str = "vgg",
+  encoder=None,
+) -> tuple[np.ndarray, list[dict]]:
+  """A photo -> its W+ [1, L, C] and manifest entry (as `isf_jax.edit --images` records it).
+
+  align: FFHQ-align the most confident face (isf_jax.align; PhotoError when there is none),
+  else centre-crop. encoder: images [N, R, R, 3] in [-1, 1] -> W+ (e.g. a jitted
+  `isf_jax.encoders.e4e.encode_fn`, made once), else the projector optimises `invert_steps`
+  steps (progress through tqdm). The one place the web editor inverts: swap in
+  `Translator.invert` here when it exists.
+  """
+  from isf_jax import checkpoints, inversion
+
+  res = translator.resolution
+  if align:
+    from isf_jax.align import align_photo
+
+    aligned = align_photo(path, output_size=res).image  # uint8 [R, R, 3]
+    target = images.from_uint8(aligned)
+  else:
+    target = inversion.load_image(path, res)  # [R, R, 3] in [-1, 1]
+  entry = {
+    "name": f"0000_{Path(path).stem}",
+    "image": Path(path).name,  # an upload: its name, not the server's temporary path
+    "image_sha256": checkpoints.sha256(path),
+    "aligned": align,
+    "target": images.to_uint8(target),
+  }
+  if encoder is not None:
+    wp = np.asarray(encoder(target[None]))  # [1, L, C]
+    entry["inversion"] = {"encoder": "e4e"}
+    return translator.as_wp(wp), [entry]
+  projector = inversion.ProjectorConfig(num_steps=invert_steps, lpips_net=lpips_net)
+  result = inversion.project(
+    translator.generator_config, translator.generator_variables, target, config=projector
+  )
+  entry["inversion"] = {
+    "steps": invert_steps,
+    "space": projector.space,
+    "lpips_net": lpips_net,
+    "lpips": result.lpips,
+    "psnr": result.psnr,
+  }
+  return result.latent[None], [entry]
