@@ -201,9 +201,9 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir) -> dict:
     (workdir / "config.json").write_text(config.to_json_best_effort(indent=2))
 
   if config.generator.ckpt == "demo":
-    from isf_jax import demo_world
+    from isf_jax.demo import prepare_dataset
 
-    demo_world.prepare_dataset(config, workdir)
+    prepare_dataset(config, workdir)
   generator, lpips, frozen = load_frozen(config)
   nets = build_networks(config, generator, lpips)
 
@@ -329,9 +329,9 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir) -> dict:
   if jax.process_index() == 0:
     export_isf(workdir / "isf_ema", config, state, test["wp"].shape[2])
   if config.generator.ckpt == "demo":
-    from isf_jax import demo_world
+    from isf_jax.evaluation import end_of_run
 
-    last.update(demo_world.evaluate(config, workdir, nets, state, frozen, test))
+    last.update(end_of_run.evaluate_training_run(config, workdir, nets, state, frozen, test))
   return last
 
 
@@ -346,20 +346,25 @@ def _log(pending, writer, bar, config, t0, start, force=False):
   return metrics
 
 
-_CONFIG = config_flags.DEFINE_config_file("config", None, "config file", lock_config=True)
-_WORKDIR = flags.DEFINE_string("workdir", None, "where checkpoints, metrics and samples go")
-_COORDINATOR = flags.DEFINE_string("coordinator", "", "jax.distributed coordinator host:port")
-_NUM_PROCESSES = flags.DEFINE_integer("num_processes", 1, "processes in a multi-host run")
-_PROCESS_ID = flags.DEFINE_integer("process_id", 0, "this process's index")
+def _define_flags():
+  """The command's flags, defined only when it runs, so that importing the trainer as a
+  library defines none (the evaluate command defines its own --config and --workdir)."""
+  config_flags.DEFINE_config_file("config", None, "config file", lock_config=True)
+  flags.DEFINE_string("workdir", None, "where checkpoints, metrics and samples go")
+  flags.DEFINE_string("coordinator", "", "jax.distributed coordinator host:port")
+  flags.DEFINE_integer("num_processes", 1, "processes in a multi-host run")
+  flags.DEFINE_integer("process_id", 0, "this process's index")
+  flags.mark_flags_as_required(["config", "workdir"])
 
 
 def main(argv):
   del argv
-  if not flags.FLAGS["verbosity"].present:
+  f = flags.FLAGS
+  if not f["verbosity"].present:
     logging.set_verbosity(logging.WARNING)  # orbax logs every checkpoint operation at INFO
-  config, workdir = _CONFIG.value, _WORKDIR.value
-  if jax.process_count() == 1 and _COORDINATOR.value:
-    jax.distributed.initialize(_COORDINATOR.value, _NUM_PROCESSES.value, _PROCESS_ID.value)
+  config, workdir = f.config, f.workdir
+  if jax.process_count() == 1 and f.coordinator:
+    jax.distributed.initialize(f.coordinator, f.num_processes, f.process_id)
   try:
     result = train_and_evaluate(config, workdir)
   except (FileNotFoundError, ValueError, NonFiniteLossError) as e:
@@ -369,5 +374,5 @@ def main(argv):
 
 
 if __name__ == "__main__":
-  flags.mark_flags_as_required(["config", "workdir"])
+  _define_flags()
   app.run(main)
