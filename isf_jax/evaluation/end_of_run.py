@@ -3,8 +3,8 @@
 Every held-out test code is translated by the EMA ISF once per attribute and direction
 (the attribute set to 1, then to 0; the others kept), so an identity mapping scores about
 50%. Measured: the exact classifier's accuracy, content LPIPS(source, translation) and the
-diversity of 10 samples for the first 32 codes; no paths, PPL, FID or FRS (the evaluate
-command measures those)."""
+diversity of 10 samples for the first 16 codes of each direction (as many samples as 32
+codes with one flip each); no paths, PPL, FID or FRS (the evaluate command measures those)."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from isf_jax.evaluation.protocol import MetricNetworks, Protocol
 from isf_jax.evaluation.report import training_markdown, write_text
 from isf_jax.evaluation.summary import summarize
 
-DIVERSITY_INPUTS = 32
+DIVERSITY_INPUTS = 16
 DIVERSITY_SAMPLES = 10
 
 

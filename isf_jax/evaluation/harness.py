@@ -17,6 +17,8 @@ from isf_jax.evaluation.batching import batches, pad
 from isf_jax.evaluation.protocol import DIRECTIONS, LPIPS_SIZE, MetricNetworks, Protocol
 from isf_jax.metrics import diversity, identity, ppl
 
+SOURCE_CACHE_BYTES = 256 * 2**20  # metric-size source renders kept across directions
+
 
 def _to_metric_size(images):
   return ppl.downsample_to(images, LPIPS_SIZE)
@@ -27,7 +29,8 @@ class Harness:
 
   Every network is compiled once, for one batch shape: paths and sample pairs are looped on
   the host over batches of `batch_size` images, which keeps the device memory of 20 frames
-  small (they are kept at LPIPS size) and the compile time of a CI run short."""
+  small (they are kept at LPIPS size) and the compile time of a CI run short. A harness
+  scores one set of test codes: it keeps their source renders across directions."""
 
   def __init__(self, render: Callable, nets: MetricNetworks, protocol: Protocol):
     self.nets = nets
@@ -39,10 +42,22 @@ class Harness:
     self.alphas = ppl.interpolation_alphas(protocol.num_frames) if protocol.num_frames else None
     self.ppl_images = jax.jit(lambda x: ppl.ppl_images(x, protocol.ppl_crop))
     self.lpips_vgg = jax.jit(nets.lpips_vgg) if nets.lpips_vgg is not None else None
+    self._sources, self._cached_bytes = {}, 0  # batch start -> metric-size source renders
 
   def metric_images(self, wp):
     """Renders of wp [B, L, C] at LPIPS size."""
     return self.to_metric_size(self.render(wp))
+
+  def source_images(self, start: int, batch):
+    """Metric-size renders of the source codes batch [B, L, C] that start at row `start`:
+    every direction needs them, so they are kept while they fit SOURCE_CACHE_BYTES."""
+    if start in self._sources:
+      return self._sources[start]
+    images = self.metric_images(batch)
+    if self._cached_bytes + images.nbytes <= SOURCE_CACHE_BYTES:
+      self._sources[start] = images
+      self._cached_bytes += images.nbytes
+    return images
 
   def path(self, wp, wp_edit):
     """(steps [B, F - 1], shortest path [B]) of the frames from wp to wp_edit."""
@@ -71,12 +86,13 @@ class Harness:
         out["labels"].append(np.asarray(self.nets.classifier(images))[:m])
     return {k: np.concatenate(v) for k, v in out.items() if v}
 
-  def batch(self, edit, batch, targets, k: int, key, with_diversity: bool) -> dict:
-    """Per-code arrays [B] of one batch of codes [B, L, C] edited towards targets [B, K]."""
+  def batch(self, edit, batch, targets, k: int, key, start: int, with_diversity: bool) -> dict:
+    """Per-code arrays [B] of one batch of codes [B, L, C] (rows start...) edited towards
+    targets [B, K]."""
     out = {}
     edited = edit(batch, targets, k, jax.random.fold_in(key, 0))
     images = self.render(edited)
-    out["content"] = self.lpips(self.metric_images(batch), self.to_metric_size(images))
+    out["content"] = self.lpips(self.source_images(start, batch), self.to_metric_size(images))
     if self.nets.inception is not None:
       out["features"] = self.nets.inception(images)
     if self.nets.arcface is not None:
@@ -104,7 +120,8 @@ class Harness:
       batch, m = pad(wp[start:stop], p.batch_size)
       targets, _ = pad(targets_all[start:stop], p.batch_size)
       with_diversity = start < p.diversity_inputs
-      arrays = self.batch(edit, batch, targets, k, jax.random.fold_in(key, start), with_diversity)
+      batch_key = jax.random.fold_in(key, start)
+      arrays = self.batch(edit, batch, targets, k, batch_key, start, with_diversity)
       if "embedding" in arrays:
         embedding = np.asarray(arrays.pop("embedding"))[:m]
         arrays["frs"] = identity.cosine_similarity(source["embedding"][start:stop], embedding)
