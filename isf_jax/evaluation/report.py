@@ -18,12 +18,13 @@ def _fmt(value, percent=False, digits=3) -> str:
 def markdown(results: dict) -> str:
   methods = results["methods"]
   p = results["protocol"]
+  paths = f"PIR on {p['num_frames']} frames from w to w'" if p["num_frames"] else "no PIR"
   lines = [
     "# Evaluation",
     "",
     f"{p['num_test']} held-out test codes, each attribute set to 1 and to 0; diversity over "
     f"{p['diversity_samples']} samples for {min(p['diversity_inputs'], p['num_test'])} inputs "
-    f"(pairs i < j); PIR on {p['num_frames']} frames from w to w'; PPL: StyleGAN's (eps "
+    f"(pairs i < j); {paths}; PPL: StyleGAN's (eps "
     f"{p['ppl_eps']:g}, {'face crop, ' if p['ppl_crop'] else ''}percentiles 1-99).",
     "",
     "Networks: " + "; ".join(f"{k}: {v}" for k, v in sorted(results["networks"].items())) + ".",
