@@ -75,7 +75,7 @@ def _read_foreign(path: Path):
 
 @functools.lru_cache(maxsize=1)
 def _demo_generator():
-  from isf_jax.demo import demo_generator
+  from isf_jax.demo.generator import demo_generator
 
   return demo_generator()  # ~10 s on a small CPU (init + mean W): built once per process
 

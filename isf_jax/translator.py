@@ -14,9 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import json
 from collections.abc import Callable, Iterable, Mapping
-from pathlib import Path
 
 import jax
 import jax.numpy as jnp
@@ -377,18 +375,18 @@ def _synthesize_fn(config: GeneratorConfig, noise_mode: str):
 def demo_classifier(workdir=None, num_codes: int = 2048, psi: float = 0.7, cutoff: int = 8):
   """The demo world's exact attribute classifier, with the thresholds the demo dataset was
   labelled with: those a demo training run recorded in `workdir` (its default data
-  directory), else recomputed as `isf_jax.demo_world` does (medians over its calibration
-  codes; psi and cutoff as configs/demo.py)."""
-  from isf_jax import demo, demo_world
+  directory), else recomputed as `isf_jax.demo.prepare_dataset` does (medians over its
+  calibration codes; psi and cutoff as configs/demo.py)."""
+  from isf_jax.demo import dataset
+  from isf_jax.demo.statistics import ExactClassifier, attribute_scores
 
-  recorded = Path(workdir or "", "data", "demo_latents_thresholds.json")
-  if workdir is not None and recorded.is_file():
-    return demo.ExactClassifier(json.loads(recorded.read_text()))
+  if workdir is not None and dataset.thresholds_path(dataset.data_dir(workdir)).is_file():
+    return dataset.recorded_classifier(dataset.data_dir(workdir))
   from isf_jax.data import make
 
   gen_config, variables = read_generator(DEMO)
   sample_fn, score_fn = make.generator_fns(
-    gen_config, variables, demo.attribute_scores, psi=psi, cutoff=cutoff
+    gen_config, variables, attribute_scores, psi=psi, cutoff=cutoff
   )
-  scores, _ = score_fn(sample_fn(demo_world.CALIBRATION_SEED, num_codes))
-  return demo.ExactClassifier.fit(scores)
+  scores_of = lambda wp: score_fn(wp)[0]  # noqa: E731
+  return ExactClassifier(dataset.calibration_thresholds(sample_fn, scores_of, num_codes))

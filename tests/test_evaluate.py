@@ -1,6 +1,7 @@
 """The evaluation harness: hand-checkable metrics with stand-in networks, resume, bad input,
 and the whole command on the demo world (ISF against InterFaceGAN)."""
 
+import dataclasses
 import json
 
 import jax
@@ -8,7 +9,8 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from isf_jax import evaluate
+from isf_jax import evaluation
+from isf_jax.evaluation import report
 from isf_jax.metrics import fid
 
 C, SIZE = 4, 8
@@ -21,7 +23,7 @@ def linear_render(wp):  # [B, L, C] -> [B, 8, 8, 3], linear so interpolations ar
 
 
 def stand_in_networks():
-  return evaluate.MetricNetworks(
+  return evaluation.MetricNetworks(
     lpips=lambda a, b: jnp.abs(a - b).mean(axis=(1, 2, 3)),
     lpips_vgg=lambda a, b: jnp.square(a - b).mean(axis=(1, 2, 3)),
     inception=lambda x: np.asarray(x).reshape(len(x), -1)[:, :16],
@@ -37,11 +39,11 @@ def shift_method(stochastic=False):
     noise = 0.5 * jax.random.normal(key, wp.shape) if stochastic else 0.0
     return wp + 5.0 * sign[:, None, None] + noise
 
-  return evaluate.Method("noisy" if stochastic else "shift", edit)
+  return evaluation.Method("noisy" if stochastic else "shift", edit)
 
 
-IDENTITY = evaluate.Method("identity", lambda wp, targets, k, key: wp)
-PROTOCOL = evaluate.Protocol(
+IDENTITY = evaluation.Method("identity", lambda wp, targets, k, key: wp)
+PROTOCOL = evaluation.Protocol(
   num_test=6, diversity_inputs=6, diversity_samples=3, num_frames=5, batch_size=4, ppl_crop=False
 )
 
@@ -61,7 +63,7 @@ def _reference(wp):
 def test_harness_metrics_by_hand(tmp_path):
   wp, labels = _data()
   methods = [IDENTITY, shift_method(), shift_method(stochastic=True)]
-  results = evaluate.run_evaluation(
+  results = evaluation.run_evaluation(
     methods, linear_render, stand_in_networks(), wp, labels, ["a"], PROTOCOL, tmp_path,
     reference_stats=_reference(wp),
   )  # fmt: skip
@@ -71,6 +73,7 @@ def test_harness_metrics_by_hand(tmp_path):
     assert row["count"] == 6
     assert row["lpips"] == 0 and row["pir"] == 0 and row["path_lpips"] == 0 and row["ppl"] == 0
     assert row["frs"] == pytest.approx(1.0)
+    assert row["content_lpips"] == 0 and row["acc_identity"] == row["acc"]
   assert ident["both"]["fid"] == pytest.approx(0.0, abs=1e-4)  # the reference set itself
   assert "fid" not in ident["to1"]  # FID per attribute only, as cal_fid.py
   source_positive = labels[:6, 0].mean()
@@ -85,6 +88,7 @@ def test_harness_metrics_by_hand(tmp_path):
     assert row["pir"] == pytest.approx(0.0, abs=1e-3)  # a linear path: equal steps
     step = float(jnp.abs(5.0 * MIX.sum(axis=0)).mean())  # |I(w') - I(w)|, any code
     assert row["path_lpips"] == pytest.approx(step / 4, rel=1e-4)  # 5 frames, 4 steps
+    assert row["content_lpips"] == pytest.approx(step, rel=1e-4)  # source to translation
     assert row["ppl"] == pytest.approx(float(jnp.square(5.0 * MIX.sum(axis=0)).mean()), rel=2e-2)
   assert shift["both"]["fid"] > 1.0
   assert results["methods"]["noisy"]["attributes"]["a"]["to1"]["lpips"] > 0.05
@@ -95,10 +99,38 @@ def test_harness_metrics_by_hand(tmp_path):
   assert json.loads((tmp_path / "results.json").read_text())["networks"] == {"all": "stand-ins"}
 
 
+def test_small_protocol_of_the_trainer():
+  """No paths (num_frames=0) and only LPIPS and the classifier: the trainer's end-of-run
+  numbers, equal to those of the full protocol."""
+  from isf_jax.evaluation import end_of_run, summary
+
+  wp, labels = _data()
+  small = evaluation.Protocol(**{**PROTOCOL.__dict__, "num_frames": 0})
+  nets = dataclasses.replace(stand_in_networks(), lpips_vgg=None, inception=None, arcface=None)
+  methods = [shift_method(stochastic=True)]
+  args = (linear_render, nets, wp[:6], labels[:6], ["a"], ["a"])
+  small_arrays = evaluation.score_directions(methods, *args, small)
+  full_arrays = evaluation.score_directions(methods, *args, PROTOCOL)
+  rows = {"a": summary.attribute_rows({v: small_arrays["noisy", "a", v] for v in (1, 0)})}
+  full = summary.attribute_rows({v: full_arrays["noisy", "a", v] for v in (1, 0)})
+  assert set(rows["a"]["both"]) == {
+    "count", "lpips", "content_lpips", "acc", "acc_flipped", "acc_identity"
+  }  # fmt: skip
+  for key in rows["a"]["both"]:
+    assert rows["a"]["both"][key] == pytest.approx(full["both"][key], rel=1e-6), key
+  numbers = end_of_run.summary_metrics(rows)
+  assert numbers["eval/accuracy/a"] == numbers["eval/accuracy_mean"] == full["both"]["acc"]
+  assert numbers["eval/identity_accuracy_mean"] == 0.5  # both directions: p and 1 - p
+  assert numbers["eval/content_lpips"] == pytest.approx(full["both"]["content_lpips"])
+  assert numbers["eval/diversity_lpips"] == pytest.approx(full["both"]["lpips"])
+  table = report.training_markdown(numbers, ["a"], small)
+  assert "| a | 100.0% | 50.0% |" in table and "pairs of 3 samples, first 6 codes" in table
+
+
 def test_rerun_resumes_from_partial_results(tmp_path):
   wp, labels = _data()
   args = ([shift_method()], linear_render, stand_in_networks(), wp, labels, ["a"])
-  first = evaluate.run_evaluation(*args, PROTOCOL, tmp_path, reference_stats=_reference(wp))
+  first = evaluation.run_evaluation(*args, PROTOCOL, tmp_path, reference_stats=_reference(wp))
   assert sorted(p.name for p in (tmp_path / "partial" / "shift").iterdir()) == [
     "a_to0.npz", "a_to1.npz"
   ]  # fmt: skip
@@ -106,30 +138,30 @@ def test_rerun_resumes_from_partial_results(tmp_path):
   def exploding_render(wp):
     raise AssertionError("a finished direction was computed again")
 
-  again = evaluate.run_evaluation(
+  again = evaluation.run_evaluation(
     [shift_method()], exploding_render, *args[2:], PROTOCOL, tmp_path,
     reference_stats=_reference(wp),
   )  # fmt: skip
   assert again == first
   (tmp_path / "partial" / "shift" / "a_to0.npz").unlink()
   with pytest.raises(AssertionError, match="computed again"):
-    evaluate.run_evaluation(
+    evaluation.run_evaluation(
       [shift_method()], exploding_render, *args[2:], PROTOCOL, tmp_path,
       reference_stats=_reference(wp),
     )  # fmt: skip
-  changed = evaluate.Protocol(**{**PROTOCOL.__dict__, "seed": 1})
-  evaluate.run_evaluation(*args, changed, tmp_path, reference_stats=_reference(wp))
+  changed = evaluation.Protocol(**{**PROTOCOL.__dict__, "seed": 1})
+  evaluation.run_evaluation(*args, changed, tmp_path, reference_stats=_reference(wp))
 
 
 def test_too_few_test_codes_and_unknown_attributes(tmp_path):
   wp, labels = _data()
   with pytest.raises(ValueError, match="test split has 7 codes .* --num_test=1000"):
-    evaluate.run_evaluation(
-      [IDENTITY], linear_render, stand_in_networks(), wp, labels, ["a"], evaluate.Protocol(),
+    evaluation.run_evaluation(
+      [IDENTITY], linear_render, stand_in_networks(), wp, labels, ["a"], evaluation.Protocol(),
       tmp_path,
     )  # fmt: skip
   with pytest.raises(ValueError, match="unknown attributes"):
-    evaluate.run_evaluation(
+    evaluation.run_evaluation(
       [IDENTITY], linear_render, stand_in_networks(), wp, labels, ["a"], PROTOCOL, tmp_path,
       evaluate_attributes=["b"],
     )  # fmt: skip
@@ -149,27 +181,28 @@ def demo_workdir(tmp_path_factory):
   import types
 
   from configs import demo
-  from isf_jax import demo_world, train
+  from isf_jax.demo import prepare_dataset
   from isf_jax.models.isf import ISF
+  from isf_jax.training import networks
 
   workdir = tmp_path_factory.mktemp("demo")
   config = demo.get_config()
   config.data.num_train = 128
   config.data.num_test = 6
-  demo_world.prepare_dataset(config, workdir)
+  prepare_dataset(config, workdir)
   w_dim = 64
   shapes = (jnp.zeros((1, config.isf.num_layers, w_dim)), jnp.zeros((1, config.train.noise_dim)))
-  params = ISF(**train.isf_kwargs(config)).init(jax.random.key(0), *shapes, jnp.zeros((1, 4)))
+  params = ISF(**networks.isf_kwargs(config)).init(jax.random.key(0), *shapes, jnp.zeros((1, 4)))
   state = types.SimpleNamespace(isf_ema_params=params["params"], step=0)
-  train.export_isf(workdir / "isf_ema", config, state, w_dim)
+  networks.export_isf(workdir / "isf_ema", config, state, w_dim)
   return config, workdir
 
 
 @pytest.mark.slow
 def test_demo_world_isf_against_interfacegan(demo_workdir, lpips_cache):
   config, workdir = demo_workdir
-  protocol = evaluate.Protocol(**DEMO_FLAGS)
-  results = evaluate.evaluate_from_config(
+  protocol = evaluation.Protocol(**DEMO_FLAGS)
+  results = evaluation.evaluate_from_config(
     config, workdir, protocol=protocol, attributes=["bright"], num_fid_reference=16
   )
   isf = results["methods"]["isf"]["attributes"]["bright"]
@@ -194,15 +227,15 @@ def test_checkpoint_not_matching_the_config(demo_workdir):
   other = config.copy_and_resolve_references()
   other.data.attributes = ["bright", "warm", "contrasty", "top_heavy"]
   with pytest.raises(ValueError, match="trained on attributes"):
-    evaluate.load_isf(workdir / "isf_ema", other, 64)
+    evaluation.load_isf_for(workdir / "isf_ema", other, 64)
   other = config.copy_and_resolve_references()
   other.isf.num_layers = 6
   with pytest.raises(ValueError, match="num_layers=8 but the config has 6"):
-    evaluate.load_isf(workdir / "isf_ema", other, 64)
+    evaluation.load_isf_for(workdir / "isf_ema", other, 64)
   with pytest.raises(ValueError, match="w_dim 64 but the data has 32"):
-    evaluate.load_isf(workdir / "isf_ema", config, 32)
+    evaluation.load_isf_for(workdir / "isf_ema", config, 32)
   with pytest.raises(FileNotFoundError, match="python -m isf_jax.train"):
-    evaluate.load_isf(workdir / "nothing", config, 64)
+    evaluation.load_isf_for(workdir / "nothing", config, 64)
 
 
 def test_command_errors_in_one_line(demo_workdir):
@@ -227,9 +260,9 @@ def test_missing_metric_weights_name_the_command(monkeypatch, tmp_path):
 
   monkeypatch.setenv("ISF_JAX_CACHE", str(tmp_path))
   with pytest.raises(FileNotFoundError, match="isf-jax-convert inception"):
-    evaluate.metric_networks(ffhq.get_config(), tmp_path)
+    evaluation.metric_networks(ffhq.get_config(), tmp_path)
   with pytest.raises(FileNotFoundError, match="isf-jax-convert arcface"):
-    evaluate.metric_networks(ffhq.get_config(), tmp_path, inception_variant=None)
+    evaluation.metric_networks(ffhq.get_config(), tmp_path, inception_variant=None)
 
 
 def test_real_classifiers_use_the_official_label_rule(monkeypatch):
@@ -242,13 +275,13 @@ def test_real_classifiers_use_the_official_label_rule(monkeypatch):
   )  # fmt: skip
   names = ["gender", "age"]
   files = {"gender": "00-male.pkl", "age": "04-young.pkl"}
-  classify = evaluate._real_classifier(names, files, invert={"gender"})
+  classify = evaluation.real_classifier(names, files, invert={"gender"})
   images = np.stack([np.full((4, 4, 3), 0.5), np.full((4, 4, 3), -0.5)])
   # gender: 1 - [p > 0.5]; age: [p > 0.5] (official cal_accuracy.py)
   np.testing.assert_array_equal(classify(images), [[0, 1], [1, 0]])
   with pytest.raises(FileNotFoundError, match="no attribute classifier for \\['age'\\]"):
-    evaluate._real_classifier(names, {"gender": "x"}, invert=set())
-  assert evaluate._real_classifier(names, {"none": "none"}, invert=set()) is None
+    evaluation.real_classifier(names, {"gender": "x"}, invert=set())
+  assert evaluation.real_classifier(names, {"none": "none"}, invert=set()) is None
 
 
 def test_fid_reference_from_images_stats_or_renders(tmp_path):
@@ -259,22 +292,23 @@ def test_fid_reference_from_images_stats_or_renders(tmp_path):
   renders = np.asarray(linear_render(jnp.asarray(wp[:4])))
   for i, image in enumerate(images.to_uint8(renders)):
     images.save_png(tmp_path / "real" / f"{i}.png", image)
-  mu, sigma, what = evaluate.reference_statistics(
+  mu, sigma, what = evaluation.reference_statistics(
     str(tmp_path / "real"), nets, None, None, 0, 3, tmp_path / "ref.npz"
   )
   assert what == f"images in {tmp_path / 'real'}" and mu.shape == (16,) and sigma.shape == (16, 16)
   quantised = images.to_uint8(renders).astype(np.float32) / 127.5 - 1.0  # what the PNGs hold
   np.testing.assert_allclose(mu, quantised.reshape(4, -1)[:, :16].mean(0), atol=1e-5)
-  again = evaluate.reference_statistics(str(tmp_path / "real"), nets, None, None, 0, 3,
+  again = evaluation.reference_statistics(str(tmp_path / "real"), nets, None, None, 0, 3,
                                         tmp_path / "ref.npz")  # fmt: skip
   np.testing.assert_array_equal(again[0], mu)  # cached
 
-  rendered = evaluate.reference_statistics("", nets, linear_render, wp, 5, 2, tmp_path / "r.npz")
+  rendered = evaluation.reference_statistics("", nets, linear_render, wp, 5, 2, tmp_path / "r.npz")
   expected = np.asarray(nets.inception(linear_render(jnp.asarray(wp[:5])))).mean(axis=0)
   np.testing.assert_allclose(rendered[0], expected, rtol=1e-5)  # the first 5 training codes
   with pytest.raises(ValueError, match="fewer than --num_fid_reference=50"):
-    evaluate.reference_statistics("", nets, linear_render, wp, 50, 2, tmp_path / "x.npz")
+    evaluation.reference_statistics("", nets, linear_render, wp, 50, 2, tmp_path / "x.npz")
 
   np.savez(tmp_path / "stats.npz", mu=mu, sigma=sigma)
-  loaded = evaluate.reference_statistics(str(tmp_path / "stats.npz"), nets, None, None, 0, 1, None)
+  stats = str(tmp_path / "stats.npz")
+  loaded = evaluation.reference_statistics(stats, nets, None, None, 0, 1, None)
   np.testing.assert_array_equal(loaded[1], sigma)

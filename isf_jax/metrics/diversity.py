@@ -21,11 +21,9 @@ def sample_pairs(num_samples: int) -> tuple[np.ndarray, np.ndarray]:
 def pairwise_diversity(distance_fn, samples) -> np.ndarray:
   """Mean distance over pairs i < j of the samples of each input.
 
-  distance_fn: (a [M, ...], b [M, ...]) -> [M]; samples: [S, N, ...] -> [N].
+  distance_fn: (a [N, ...], b [N, ...]) -> [N], called once per pair (one batch shape);
+  samples: S arrays [N, ...] (a sequence, or an array [S, N, ...]) -> [N].
   """
-  first, second = sample_pairs(samples.shape[0])
-  n = samples.shape[1]
-  a = samples[first].reshape(-1, *samples.shape[2:])  # [P * N, ...]
-  b = samples[second].reshape(-1, *samples.shape[2:])
-  distances = np.asarray(distance_fn(a, b), np.float64).reshape(len(first), n)  # [P, N]
-  return distances.mean(axis=0)
+  first, second = sample_pairs(len(samples))
+  distances = [distance_fn(samples[i], samples[j]) for i, j in zip(first, second, strict=True)]
+  return np.mean([np.asarray(d, np.float64) for d in distances], axis=0)  # [P, N] -> [N]

@@ -40,14 +40,13 @@ def lerp(w0, w1, t):
 
 
 def path_distances(distance_fn, frames) -> tuple[np.ndarray, np.ndarray]:
-  """(step distances [N, F - 1], shortest path [N]) of frames [F, N, ...]."""
-  f, n = frames.shape[:2]
-  steps = distance_fn(
-    frames[:-1].reshape(-1, *frames.shape[2:]), frames[1:].reshape(-1, *frames.shape[2:])
-  )
-  steps = np.asarray(steps, np.float64).reshape(f - 1, n).T
-  shortest = np.asarray(distance_fn(frames[0], frames[-1]), np.float64)
-  return steps, shortest
+  """(step distances [N, F - 1], shortest path [N]) of F frames [N, ...] (a sequence, or an
+  array [F, N, ...]); `distance_fn` sees one pair of frames at a time, so a jitted network
+  is compiled for one batch shape."""
+  steps = [distance_fn(a, b) for a, b in zip(frames[:-1], frames[1:], strict=True)]
+  shortest = distance_fn(frames[0], frames[-1])
+  steps = np.stack([np.asarray(d, np.float64) for d in steps], axis=1)
+  return steps, np.asarray(shortest, np.float64)
 
 
 def perceptual_interpolation_range(steps, shortest, eps: float = PIR_EPS) -> np.ndarray:

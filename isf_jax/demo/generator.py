@@ -1,4 +1,5 @@
-"""The demo world: a small StyleGAN2 with deterministic random weights, needing no downloads."""
+"""The demo world's generator: a small StyleGAN2 with deterministic random weights, needing no
+downloads."""
 
 from __future__ import annotations
 
@@ -49,43 +50,3 @@ def demo_generator(seed: int = DEMO_SEED) -> tuple[GeneratorConfig, dict]:
   adjust(variables["params"]["synthesis"])
   variables["buffers"]["mapping"]["w_avg"] = mean_w(config, variables)
   return config, variables
-
-
-# --- the demo world's attributes -------------------------------------------------------
-
-DEMO_ATTRIBUTES = ("bright", "warm", "top_heavy", "contrasty")
-_LUMA = np.array([0.299, 0.587, 0.114], np.float32)
-
-
-def attribute_scores(images):
-  """Exact, differentiable-free attribute scores of images [N, H, W, 3] in [-1, 1] -> [N, 4].
-
-  bright: mean luminance; warm: mean red minus blue; top_heavy: luminance of the top half
-  minus the bottom half; contrasty: standard deviation of luminance.
-  """
-  images = np.asarray(images, np.float32)
-  luma = images @ _LUMA  # [N, H, W]
-  half = luma.shape[1] // 2
-  return np.stack(
-    [
-      luma.mean(axis=(1, 2)),
-      (images[..., 0] - images[..., 2]).mean(axis=(1, 2)),
-      luma[:, :half].mean(axis=(1, 2)) - luma[:, half:].mean(axis=(1, 2)),
-      luma.std(axis=(1, 2)),
-    ],
-    axis=1,
-  )
-
-
-class ExactClassifier:
-  """Reads the demo attributes exactly: label = score > the training set's median."""
-
-  def __init__(self, thresholds):
-    self.thresholds = np.asarray(thresholds, np.float32)  # [4]
-
-  @classmethod
-  def fit(cls, scores) -> ExactClassifier:
-    return cls(np.median(np.asarray(scores), axis=0))
-
-  def __call__(self, images) -> np.ndarray:
-    return (attribute_scores(images) > self.thresholds).astype(np.int64)  # [N, 4]

@@ -1,0 +1,50 @@
+"""The editors an evaluation compares: the ISF and the InterFaceGAN baseline."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import jax
+import jax.numpy as jnp
+
+from isf_jax.evaluation.protocol import Method
+
+
+def isf_method(isf_module, params, noise_dim: int, name="isf") -> Method:
+  def edit(wp, targets, k, key):
+    del k  # the targets say everything
+    noise = jax.random.normal(key, (wp.shape[0], noise_dim))
+    return isf_module.apply({"params": params}, wp, noise, targets)
+
+  return Method(name, edit, "ISF (EMA weights), one noise draw per translation")
+
+
+def interfacegan_method(normals, alpha: float, name="interfacegan") -> Method:
+  from isf_jax.baselines import interfacegan
+
+  normals = jnp.asarray(normals)  # [K, C]
+
+  def edit(wp, targets, k, key):
+    del key  # deterministic
+    return interfacegan.edit(wp, normals[k], targets[:, k], alpha)
+
+  return Method(name, edit, f"InterFaceGAN, w +- {alpha} n on every W+ layer")
+
+
+def interfacegan_boundaries(train_split: dict, attributes, cache: Path, data_name: str):
+  """Boundaries trained on the training split (cached next to the results)."""
+  from isf_jax.baselines import interfacegan
+
+  meta = {"data": data_name, "num_train": int(len(train_split["wp"])), "attributes": attributes,
+          "chosen_ratio": interfacegan.CHOSEN_RATIO, "latent": "first W+ layer"}  # fmt: skip
+  if cache.exists():
+    boundaries, saved = interfacegan.load_boundaries(cache)
+    if saved == meta:
+      return boundaries
+  print(f"training {len(attributes)} InterFaceGAN boundaries (linear SVMs)", file=sys.stderr)
+  boundaries = interfacegan.train_boundaries(
+    train_split["wp"], train_split["labels"], attributes, probs=train_split.get("probs")
+  )
+  interfacegan.save_boundaries(cache, boundaries, meta)
+  return boundaries
