@@ -38,6 +38,8 @@ from isf_jax.seeds import parse_seeds
 from isf_jax.translator import Translator, layer_mask
 
 COMMANDS = ("translate", "sample", "interpolate")
+# projector steps per mode: the encoder's codes start near the answer
+DEFAULT_STEPS = {"optimize": 1000, "encoder": 0, "encoder+optimize": 100}
 
 
 def parse_targets(text: str) -> dict[str, int]:
@@ -95,7 +97,7 @@ def load_inputs(args, translator: Translator, log) -> tuple[np.ndarray, list[dic
   result = translator.invert(
     np.stack([p.image for p in photos]),
     mode=args.invert,
-    steps=args.steps,
+    steps=DEFAULT_STEPS[args.invert] if args.steps is None else args.steps,
     space=args.invert_space,
     lpips_net=args.invert_lpips,
     progress=True,
@@ -228,7 +230,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--encoder", default=None, help="converted e4e encoder directory")
     p.add_argument(
-      "--steps", "--invert-steps", type=int, default=1000, help="projector steps (default 1000)"
+      "--steps",
+      "--invert-steps",
+      type=int,
+      default=None,
+      help=f"projector steps (default {DEFAULT_STEPS['optimize']}; after the encoder "
+      f"{DEFAULT_STEPS['encoder+optimize']})",
     )
     p.add_argument(
       "--invert-space", default=None, choices=("w", "wp"), help="projector space (default w)"

@@ -20,7 +20,9 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import os
 import time
+import warnings
 
 import jax
 import jax.numpy as jnp
@@ -76,6 +78,22 @@ def read_photo(path, resolution: int, align: bool = False, landmarks_model=None)
       "for a face photo use --align (align=True: FFHQ alignment, as the generator was trained)"
     )
   return Photo(path, inversion.fit_square(pixels, resolution), record, warning)
+
+
+def as_images(photos, resolution: int, align: bool = False) -> tuple[np.ndarray, tuple]:
+  """File paths (read by `read_photo`; their warnings issued as Python warnings) or images
+  [N, R, R, 3] -> (images [N, R, R, 3] in [-1, 1], the `Photo`s read, if any)."""
+  if not (isinstance(photos, (list, tuple)) and photos):
+    if align:
+      raise ValueError("align=True needs photo file paths, not pixel arrays")
+    return np.asarray(photos, np.float32), ()
+  if not all(isinstance(p, (str, os.PathLike)) for p in photos):
+    return as_images(np.asarray(photos, np.float32), resolution, align)
+  read = tuple(read_photo(p, resolution, align) for p in photos)
+  for photo in read:
+    if photo.warning:
+      warnings.warn(photo.warning, stacklevel=3)
+  return np.stack([p.image for p in read]), read
 
 
 # --- the encoder ---------------------------------------------------------------------

@@ -17,7 +17,6 @@ from __future__ import annotations
 import dataclasses
 import functools
 import json
-import warnings
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
@@ -272,16 +271,9 @@ class Translator:
     Other keywords (space, lpips_net, seed, progress) go to `invert.invert`."""
     from isf_jax import invert
 
-    read = ()
-    if isinstance(photos, (list, tuple)) and all(isinstance(p, (str, Path)) for p in photos):
-      read = tuple(invert.read_photo(p, self.resolution, align) for p in photos)
-      for warning in filter(None, (p.warning for p in read)):
-        warnings.warn(warning, stacklevel=2)
-      photos = np.stack([p.image for p in read]) if read else np.zeros((0,))
-    elif align:
-      raise ValueError("align=True needs photo file paths, not pixel arrays")
+    pixels, read = invert.as_images(photos, self.resolution, align)
     result = invert.invert(
-      photos, mode, self.generator_config, self.generator_variables, self.encoder, steps, **kw
+      pixels, mode, self.generator_config, self.generator_variables, self.encoder, steps, **kw
     )
     return dataclasses.replace(result, photos=read)
 
