@@ -106,6 +106,7 @@ def load_inputs(args, translator: Translator, log) -> tuple[np.ndarray, list[dic
   for i, photo in enumerate(photos):
     record = result.record(i)
     quality = f"LPIPS {record['lpips']:.4f}, PSNR {record['psnr']:.2f} dB"
+    quality += f", {result.seconds[i]:.1f} s"
     log(f"inverted {photo.path} ({args.invert}): {quality}")
     if args.invert != "optimize":
       record["encoder"] = translator.provenance["encoder"]
