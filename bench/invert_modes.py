@@ -1,6 +1,7 @@
 """Time per image of each inversion mode (isf_jax.invert) against the demo generator.
 
   python -m bench.invert_modes [--steps 1000] [--refine-steps 100] [--lpips vgg] [--images 3]
+      [--modes encoder,encoder+optimize,optimize]
 
 Photos are demo renders (32 px). Encoders have random weights, as no e4e is trained for the
 demo generator: the narrow one of the tests and one with the released e4e's widths (IR-SE50,
@@ -57,6 +58,7 @@ def main(argv=None) -> int:
   parser.add_argument("--refine-steps", type=int, default=100, help="for encoder+optimize")
   parser.add_argument("--lpips", default="vgg", choices=("vgg", "alex"))
   parser.add_argument("--images", type=int, default=3, help="at least 2")
+  parser.add_argument("--modes", default="all", help="comma-separated subset, e.g. optimize")
   args = parser.parse_args(argv)
   from isf_jax import images, invert
   from isf_jax.generators import read_generator
@@ -75,6 +77,8 @@ def main(argv=None) -> int:
     (f"encoder+optimize ({args.refine_steps} steps)", "encoder+optimize", full, args.refine_steps),
     (f"optimize ({args.steps} steps)", "optimize", None, args.steps),
   ]
+  if args.modes != "all":
+    runs = [run for run in runs if run[1] in args.modes.split(",")]
   results = {}
   for name, mode, encoder, steps in runs:
     inverted = invert.invert(
@@ -87,7 +91,8 @@ def main(argv=None) -> int:
       "psnr": float(inverted.psnr.mean()),
     }
     print(f"{name:32s} {json.dumps(results[name])}", file=sys.stderr, flush=True)
-  results["e4e FFHQ shape, one pass at 1024 px"] = _ffhq_encoder_pass(args.images)
+  if args.modes == "all" or "encoder" in args.modes.split(","):
+    results["e4e FFHQ shape, one pass at 1024 px"] = _ffhq_encoder_pass(args.images)
   print(json.dumps({"lpips": args.lpips, "images": args.images, "modes": results}, indent=2))
   return 0
 

@@ -28,9 +28,8 @@ def photo(translator):
   return rendered.astype(np.float32) / 127.5 - 1.0
 
 
-def test_each_mode_codes_and_quality(translator, photo, lpips_cache):
-  options = dict(steps=2, lpips_net="alex")
-  encoded = translator.invert(photo, mode="encoder", **options)
+def test_encoder_mode_codes_and_quality(translator, photo, lpips_cache):
+  encoded = translator.invert(photo, mode="encoder", lpips_net="alex")
   direct = np.asarray(translator.encoder.encode(photo))
   np.testing.assert_array_equal(encoded.wp, direct)  # one encoder pass, nothing else
   assert encoded.steps == 0 and encoded.space is None and encoded.wp.shape == (1, 8, 64)
@@ -42,8 +41,12 @@ def test_each_mode_codes_and_quality(translator, photo, lpips_cache):
     inversion.psnr(translator.render(direct)[0], photo[0]), abs=1e-4
   )
 
+
+@pytest.mark.slow  # compiles the projector in W+ (~20-80 s on 2 busy cores)
+def test_encoder_then_optimize_mode(translator, photo, lpips_cache):
   # the projector alone ("optimize") is tested end to end in tests/test_edit_cli.py
-  both = translator.invert(photo, mode="encoder+optimize", **options)
+  encoded = translator.invert(photo, mode="encoder", lpips_net="alex")
+  both = translator.invert(photo, mode="encoder+optimize", steps=2, lpips_net="alex")
   assert both.steps == 2 and both.space == "wp" and both.wp.shape == (1, 8, 64)
   assert 0 < both.lpips[0] < 1 and 0 < both.psnr[0] < 60 and both.seconds[0] > 0
   assert not np.allclose(both.wp, encoded.wp)  # the projector moved the encoder's code
@@ -51,6 +54,7 @@ def test_each_mode_codes_and_quality(translator, photo, lpips_cache):
   assert record["mode"] == "encoder+optimize" and record["lpips"] == float(both.lpips[0])
 
 
+@pytest.mark.slow  # compiles the projector in W+
 def test_encoder_then_projector_starts_at_the_encoders_reconstruction(
   translator, photo, lpips_cache
 ):
