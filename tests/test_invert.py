@@ -42,7 +42,7 @@ def test_encoder_mode_codes_and_quality(translator, photo, lpips_cache):
   )
 
 
-@pytest.mark.slow  # compiles the projector in W+ (~20-80 s on 2 busy cores)
+@pytest.mark.slow  # compiles the projector in W+ (~10 s idle, 20-80 s on 2 busy cores)
 def test_encoder_then_optimize_mode(translator, photo, lpips_cache):
   # the projector alone ("optimize") is tested end to end in tests/test_edit_cli.py
   encoded = translator.invert(photo, mode="encoder", lpips_net="alex")
