@@ -33,8 +33,7 @@ class Session:
   translator: object  # isf_jax.translator.Translator
   isf: str
   generator: str | None = None
-  encoder: object = None  # images -> W+, or None: the projector
-  invert_steps: int = 1000
+  invert_steps: int = 1000  # photos: projector steps, unless the translator has an encoder
   lpips_net: str = "vgg"
   outroot: Path = dataclasses.field(default_factory=lambda: Path(tempfile.mkdtemp("-isf-app")))
   requests: int = 0
@@ -66,15 +65,12 @@ def load_session(args) -> Session:
   from isf_jax import editor
   from isf_jax.translator import Translator
 
-  translator = Translator.load(generator=args.generator, isf=args.isf, batch_size=args.batch_size)
+  translator = Translator.load(
+    generator=args.generator, isf=args.isf, batch_size=args.batch_size, encoder=args.encoder
+  )
   # The demo world reads kept attributes with its exact classifier (loaded once, here).
   translator = editor.with_source_classifier(translator, {}, None, args.isf)
-  encoder = None
-  if args.encoder is not None:
-    from isf_jax.encoders.e4e import encode_fn, load_encoder
-
-    encoder = encode_fn(*load_encoder(args.encoder))
-  session = Session(translator, args.isf, args.generator, encoder, args.invert_steps)
+  session = Session(translator, args.isf, args.generator, args.invert_steps)
   session.lpips_net = args.invert_lpips
   atexit.register(shutil.rmtree, session.outroot, ignore_errors=True)
   return session

@@ -9,6 +9,7 @@ import os
 import shlex
 import shutil
 import time
+from pathlib import Path
 
 import numpy as np
 
@@ -108,14 +109,17 @@ def load_source(session, values: PageValues):
     return editor.seed_inputs(session.translator, [seed], float(values.psi))
   if not values.photo:
     raise ValueError("upload a photo first, or choose the seed source")
-  return editor.photo_input(
+  mode = "encoder" if session.translator.encoder is not None else "optimize"
+  wp, entries = editor.photo_inputs(
     session.translator,
-    values.photo,
+    [values.photo],
     align=values.align,
-    invert_steps=session.invert_steps,
+    mode=mode,
+    steps=None if mode == "encoder" else session.invert_steps,
     lpips_net=session.lpips_net,
-    encoder=session.encoder,
   )
+  entries[0]["image"] = Path(values.photo).name  # an upload: its name, not the server's path
+  return wp, entries
 
 
 def translate(session, values: PageValues) -> tuple:

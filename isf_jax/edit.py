@@ -3,14 +3,20 @@
   python -m isf_jax.edit translate --isf DIR --seeds 0-7 --target gender=1,expression=0 --outdir OUT
   python -m isf_jax.edit sample --isf DIR --latents wp.npy --target age=1 --num-samples 8 ...
   python -m isf_jax.edit interpolate --isf DIR --images a.png --target glasses=1 --frames 8 ...
+  python -m isf_jax.edit translate --isf DIR --images me.jpg --align --invert encoder \
+      --encoder ckpts/e4e/encoder --target age=1 --outdir OUT
 
 Inputs: `--seeds` (z = RandomState(seed).randn(z_dim), mapped with --psi/--cutoff, as
-isf_jax.generate), `--latents` (.npy, W [N, C] or W+ [N, L, C]) or `--images` (inverted with
-the projector, isf_jax.inversion). Attributes not in --target keep the source's labels:
-`--source-labels 1,0,1,0`, or for the demo world its exact classifier; otherwise name every
-attribute. OUT holds one PNG per result, a grid (translate, sample) or strips and GIFs
-(interpolate), `latents.npy` and `manifest.json`; it is written under a temporary name and
-renamed, so a failed run leaves nothing. The same arguments give the same files.
+isf_jax.generate), `--latents` (.npy, W [N, C] or W+ [N, L, C]) or `--images`: photos, FFHQ-
+aligned with `--align` (else centre-cropped and resized, with a warning), then inverted by
+`--invert optimize` (the projector, `--steps`), `encoder` (one pass of the e4e encoder given
+by `--encoder DIR`) or `encoder+optimize` (isf_jax.invert); the manifest records each photo's
+alignment and its reconstruction's LPIPS and PSNR. Attributes not in --target keep the
+source's labels: `--source-labels 1,0,1,0`, or for the demo world its exact classifier;
+otherwise name every attribute. OUT holds one PNG per result, a grid (translate, sample) or
+strips and GIFs (interpolate), `latents.npy` and `manifest.json`; it is written under a
+temporary name and renamed, so a failed run leaves nothing (a batch with one bad photo too).
+The same arguments give the same files.
 """
 
 from __future__ import annotations
@@ -23,12 +29,15 @@ from pathlib import Path
 
 import numpy as np
 
-from isf_jax import checkpoints, editor, images
+from isf_jax import editor
 from isf_jax.files import atomic_directory
+from isf_jax.invert import CONVERT_HINT
+from isf_jax.invert import MODES as INVERT_MODES
 from isf_jax.seeds import parse_seeds
 from isf_jax.translator import Translator, layer_mask
 
 COMMANDS = editor.COMMANDS
+DEFAULT_STEPS = editor.DEFAULT_STEPS
 
 
 def parse_targets(text: str) -> dict[str, int]:
@@ -51,7 +60,6 @@ def parse_labels(text: str) -> list[int]:
 
 def load_inputs(args, translator: Translator, log) -> tuple[np.ndarray, list[dict]]:
   """Source W+ [N, L, C] and a manifest entry per input."""
-  cfg = translator.generator_config
   if args.seeds is not None:
     return editor.seed_inputs(translator, parse_seeds(args.seeds), args.psi, args.cutoff)
   if args.latents is not None:
@@ -65,38 +73,25 @@ def load_inputs(args, translator: Translator, log) -> tuple[np.ndarray, list[dic
       {"name": f"latent{i:04d}", "latents": str(args.latents), "index": i} for i in range(len(wp))
     ]
     return wp, entries
-  from isf_jax import inversion
-
-  targets = [inversion.load_image(p, translator.resolution) for p in args.images]
-  projector = inversion.ProjectorConfig(
-    num_steps=args.invert_steps, space=args.invert_space, lpips_net=args.invert_lpips
+  return editor.photo_inputs(
+    translator,
+    args.images,
+    align=args.align,
+    mode=args.invert,
+    steps=args.steps,
+    space=args.invert_space,
+    lpips_net=args.invert_lpips,
+    log=log,
   )
-  wps, entries = [], []
-  for i, (path, target) in enumerate(zip(args.images, targets, strict=True)):
-    result = inversion.project(cfg, translator.generator_variables, target, config=projector)
-    log(f"inverted {path}: LPIPS {result.lpips:.4f}, PSNR {result.psnr:.2f} dB")
-    wps.append(result.latent)
-    entries.append(
-      {
-        "name": f"{i:04d}_{Path(path).stem}",  # unique even for equal file names
-        "image": str(path),
-        "image_sha256": checkpoints.sha256(path),
-        "target": images.to_uint8(target),  # the photo as inverted; saved, then dropped
-        "inversion": {
-          "steps": args.invert_steps,
-          "space": args.invert_space,
-          "lpips_net": args.invert_lpips,
-          "lpips": result.lpips,
-          "psnr": result.psnr,
-        },
-      }
-    )
-  return np.stack(wps), entries
 
 
 def run(args, outdir: Path, log) -> dict:
   """Writes every output into `outdir` (a fresh temporary directory); returns the manifest."""
-  translator = Translator.load(generator=args.generator, isf=args.isf, batch_size=args.batch_size)
+  if args.invert != "optimize" and args.images and not args.encoder:
+    raise ValueError(f"--invert {args.invert} needs --encoder DIR ({CONVERT_HINT})")
+  translator = Translator.load(
+    generator=args.generator, isf=args.isf, batch_size=args.batch_size, encoder=args.encoder
+  )
   targets = parse_targets(args.target)
   translator.target_labels(targets, np.zeros((1, len(translator.attributes))))  # check names
   source_labels = tuple(parse_labels(args.source_labels)) if args.source_labels else None
@@ -132,15 +127,34 @@ def build_parser() -> argparse.ArgumentParser:
     source = p.add_mutually_exclusive_group(required=True)
     source.add_argument("--seeds", help="e.g. 0-7 or 1,5,9")
     source.add_argument("--latents", help=".npy with W [N, C] or W+ [N, L, C]")
-    source.add_argument("--images", nargs="+", help="photos (aligned, square) to invert first")
+    source.add_argument("--images", nargs="+", help="photos to invert first (see --align)")
     p.add_argument("--target", required=True, help="e.g. gender=1,expression=0")
     p.add_argument("--source-labels", default=None, help="e.g. 1,0,0,1: the sources' labels")
     p.add_argument("--layers", default=None, help="'preset' (official ranges) or e.g. 4-7")
     p.add_argument("--seed", type=int, default=0, help="ISF noise seed (default 0)")
     p.add_argument("--psi", type=float, default=0.7, help="truncation of --seeds (default 0.7)")
     p.add_argument("--cutoff", type=int, default=None, help="truncate only W+ layers below this")
-    p.add_argument("--invert-steps", type=int, default=1000, help="projector steps for --images")
-    p.add_argument("--invert-space", default="w", choices=("w", "wp"))
+    p.add_argument(
+      "--align", action="store_true", help="FFHQ-align --images first (face photos; needs dlib)"
+    )
+    p.add_argument(
+      "--invert",
+      default="optimize",
+      choices=INVERT_MODES,
+      help="how --images become codes: the projector, one e4e encoder pass, or both",
+    )
+    p.add_argument("--encoder", default=None, help="converted e4e encoder directory")
+    p.add_argument(
+      "--steps",
+      "--invert-steps",
+      type=int,
+      default=None,
+      help=f"projector steps (default {DEFAULT_STEPS['optimize']}; after the encoder "
+      f"{DEFAULT_STEPS['encoder+optimize']})",
+    )
+    p.add_argument(
+      "--invert-space", default=None, choices=("w", "wp"), help="projector space (default w)"
+    )
     p.add_argument(
       "--invert-lpips", default="vgg", choices=("vgg", "alex"), help="projector distance"
     )
@@ -170,7 +184,7 @@ def main(argv=None) -> int:
     with atomic_directory(outdir, args.overwrite) as tmp:
       manifest = run(args, tmp, log)
       (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2))
-  except (OSError, ValueError, KeyError) as e:
+  except (OSError, ValueError, KeyError, ImportError) as e:  # ImportError: align's FaceToolsError
     print(f"error: {str(e).splitlines()[0] if str(e) else type(e).__name__}", file=sys.stderr)
     return 1
   log(f"wrote {outdir} ({len(manifest['outputs'])} files, {time.time() - start:.1f}s)")

@@ -23,6 +23,8 @@ from isf_jax import images
 from isf_jax.translator import Translator, layer_mask
 
 COMMANDS = ("translate", "sample", "interpolate")
+# projector steps per inversion mode: the encoder's codes start near the answer
+DEFAULT_STEPS = {"optimize": 1000, "encoder": 0, "encoder+optimize": 100}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -184,53 +186,55 @@ def sample_and_interpolate(
   return sample, interpolation
 
 
-def photo_input(
+def photo_inputs(
   translator: Translator,
-  path,
+  paths,
   *,
-  align: bool = True,
-  invert_steps: int = 1000,
+  align: bool = False,
+  mode: str = "optimize",
+  steps: int | None = None,
+  space: str | None = None,
   lpips_net: str = "vgg",
-  encoder=None,
+  log=lambda message: None,
 ) -> tuple[np.ndarray, list[dict]]:
-  """A photo -> its W+ [1, L, C] and manifest entry (as `isf_jax.edit --images` records it).
+  """Photos -> their W+ [N, L, C] and a manifest entry each (alignment, inversion quality).
 
-  align: FFHQ-align the most confident face (isf_jax.align; PhotoError when there is none),
-  else centre-crop. encoder: images [N, R, R, 3] in [-1, 1] -> W+ (e.g. a jitted
-  `isf_jax.encoders.e4e.encode_fn`, made once), else the projector optimises `invert_steps`
-  steps (progress through tqdm). The one place the web editor inverts: swap in
-  `Translator.invert` here when it exists.
+  Every photo is read (and FFHQ-aligned with `align`) before any is inverted, so a bad one
+  fails the request at once (`isf_jax.photos.PhotoError`). `mode`: "optimize" (the projector,
+  `steps`, default 1000), "encoder" (one pass of the Translator's encoder) or
+  "encoder+optimize" (default 100 steps after it).
   """
-  from isf_jax import checkpoints, inversion
+  from isf_jax import checkpoints, invert
 
-  res = translator.resolution
-  if align:
-    from isf_jax.align import align_photo
-
-    aligned = align_photo(path, output_size=res).image  # uint8 [R, R, 3]
-    target = images.from_uint8(aligned)
-  else:
-    target = inversion.load_image(path, res)  # [R, R, 3] in [-1, 1]
-  entry = {
-    "name": f"0000_{Path(path).stem}",
-    "image": Path(path).name,  # an upload: its name, not the server's temporary path
-    "image_sha256": checkpoints.sha256(path),
-    "aligned": align,
-    "target": images.to_uint8(target),
-  }
-  if encoder is not None:
-    wp = np.asarray(encoder(target[None]))  # [1, L, C]
-    entry["inversion"] = {"encoder": "e4e"}
-    return translator.as_wp(wp), [entry]
-  projector = inversion.ProjectorConfig(num_steps=invert_steps, lpips_net=lpips_net)
-  result = inversion.project(
-    translator.generator_config, translator.generator_variables, target, config=projector
+  photos = [invert.read_photo(p, translator.resolution, align) for p in paths]
+  for photo in photos:
+    if photo.warning:
+      log(f"warning: {photo.warning}")
+  result = translator.invert(
+    np.stack([p.image for p in photos]),
+    mode=mode,
+    steps=DEFAULT_STEPS[mode] if steps is None else steps,
+    space=space,
+    lpips_net=lpips_net,
+    progress=True,
   )
-  entry["inversion"] = {
-    "steps": invert_steps,
-    "space": projector.space,
-    "lpips_net": lpips_net,
-    "lpips": result.lpips,
-    "psnr": result.psnr,
-  }
-  return result.latent[None], [entry]
+  entries = []
+  for i, photo in enumerate(photos):
+    record = result.record(i)
+    log(
+      f"inverted {photo.path} ({mode}): LPIPS {record['lpips']:.4f}, "
+      f"PSNR {record['psnr']:.2f} dB, {result.seconds[i]:.1f} s"
+    )
+    if mode != "optimize":
+      record["encoder"] = translator.provenance["encoder"]
+    entries.append(
+      {
+        "name": f"{i:04d}_{Path(photo.path).stem}",  # unique even for equal file names
+        "image": str(photo.path),
+        "image_sha256": checkpoints.sha256(photo.path),
+        "alignment": photo.alignment,
+        "target": images.to_uint8(photo.image),  # the photo as inverted; saved, then dropped
+        "inversion": record,
+      }
+    )
+  return result.wp, entries

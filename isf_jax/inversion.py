@@ -66,7 +66,8 @@ class Projection:
   lpips: float
   psnr: float
   lpips_history: np.ndarray  # [num_steps] LPIPS at each step (before its update)
-  initial_psnr: float  # of the starting point (w_avg, random noise maps)
+  initial_psnr: float  # of the starting point (w_avg or the given latent and noise maps)
+  reconstruction: np.ndarray  # [R, R, 3] in [-1, 1]: the latent rendered with `noise`
 
 
 def w_statistics(config: GeneratorConfig, variables: dict, num_samples: int, seed: int = 123):
@@ -108,13 +109,17 @@ def psnr(a, b) -> float:
 
 
 def load_image(path, resolution: int) -> np.ndarray:
-  """An image file -> [resolution, resolution, 3] float32 in [-1, 1] (rules of `load_photo`).
+  """An image file -> [resolution, resolution, 3] float32 in [-1, 1] (rules of `load_photo`,
+  then `fit_square`)."""
+  return fit_square(load_photo(path), resolution)
 
-  Non-square images are centre-cropped to a square, then resized with Lanczos.
-  """
+
+def fit_square(pixels, resolution: int) -> np.ndarray:
+  """uint8 [H, W, 3] -> [resolution, resolution, 3] float32 in [-1, 1]: centre-cropped to a
+  square, then resized with Lanczos."""
   from PIL import Image
 
-  image = Image.fromarray(load_photo(path))
+  image = Image.fromarray(np.asarray(pixels))
   side = min(image.size)
   left, top = (image.width - side) // 2, (image.height - side) // 2
   image = image.crop((left, top, left + side, top + side))
@@ -181,11 +186,15 @@ def project(
   config: ProjectorConfig = ProjectorConfig(),
   seed: int = 0,
   progress: bool = True,
+  initial_latent=None,
+  initial_noise=None,
 ) -> Projection:
   """Find the latent whose render matches `target` [R, R, 3] in [-1, 1].
 
   lpips: (module, variables) of LPIPS v0.1; default the cached converted weights of
-  `config.lpips_net`.
+  `config.lpips_net`. initial_latent: where to start instead of w_avg, W [C] for space "w"
+  or W+ [L, C] for "wp" (e.g. an encoder's codes); initial_noise: the noise maps to start
+  from, one [R, R] per conv layer, instead of random ones.
   """
   if lpips is None:
     from isf_jax.lpips.checkpoint import load_lpips
@@ -207,11 +216,8 @@ def project(
   c = generator_config.w_dim
   shape = (1, c) if config.space == "w" else (1, generator_config.num_ws, c)
   params = {
-    "w": jnp.broadcast_to(jnp.asarray(w_avg), shape),
-    "noise": [
-      jax.random.normal(jax.random.fold_in(key, i), (noise_resolution(i),) * 2)
-      for i in range(generator_config.num_conv_layers)
-    ],
+    "w": _initial_latent(initial_latent, w_avg, shape),
+    "noise": _initial_noise(initial_noise, generator_config.num_conv_layers, key),
   }
   opt_state = _optimizer().init(params)
   step, reconstruct = _projector_fns(
@@ -239,4 +245,24 @@ def project(
     psnr=psnr(final, target),
     lpips_history=np.asarray(jax.device_get(history), np.float32),
     initial_psnr=initial_psnr,
+    reconstruction=np.asarray(final),
   )
+
+
+def _initial_latent(latent, w_avg, shape) -> jax.Array:
+  if latent is None:
+    return jnp.broadcast_to(jnp.asarray(w_avg), shape)
+  latent = np.asarray(latent, np.float32)
+  if latent.shape != shape[1:]:
+    space = "W [C]" if len(shape) == 2 else "W+ [L, C]"
+    raise ValueError(f"initial_latent must be {space} = {list(shape[1:])}, got {latent.shape}")
+  return jnp.asarray(latent)[None]
+
+
+def _initial_noise(noise, num_layers: int, key) -> list:
+  shapes = [(noise_resolution(i),) * 2 for i in range(num_layers)]
+  if noise is None:
+    return [jax.random.normal(jax.random.fold_in(key, i), s) for i, s in enumerate(shapes)]
+  if [np.shape(n) for n in noise] != shapes:
+    raise ValueError(f"initial_noise must be maps of shapes {shapes}")
+  return [jnp.asarray(n, jnp.float32) for n in noise]

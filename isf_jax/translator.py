@@ -1,6 +1,8 @@
 """Editing API: translate latent codes to target attributes with a trained ISF.
 
   translator = Translator.load(generator="demo", isf="runs/demo/isf_ema")
+  inverted = translator.invert(["me.jpg"], mode="optimize", align=True)  # or encoder=... modes
+  wp = inverted.wp  # [N, L, C]
   edited = translator.translate(wp, {"bright": 1}, source_labels=labels)  # [N, S, L, C]
   images = translator.render(edited[:, 0])  # [N, R, R, 3] in [-1, 1]
 
@@ -107,6 +109,7 @@ class Translator:
   classifier: Callable | None = None  # images [N, R, R, 3] in [-1, 1] -> labels [N, K]
   batch_size: int = 8
   provenance: dict = dataclasses.field(default_factory=dict)
+  encoder: object = None  # isf_jax.invert.Encoder: photos -> this generator's W+
 
   # --- construction ------------------------------------------------------------------
 
@@ -118,11 +121,13 @@ class Translator:
     attributes: Iterable[str] | None = None,
     classifier: Callable | None = None,
     batch_size: int = 8,
+    encoder=None,
   ) -> Translator:
     """generator: a converted generator (directory or checkpoint file) or "demo"; default
     the one named in the ISF checkpoint. isf: an ISF checkpoint directory. attributes: names
     of the label slots, needed when the checkpoint has none (converted official checkpoints)
-    unless it has 4 slots (then the official FFHQ order)."""
+    unless it has 4 slots (then the official FFHQ order). encoder: a converted e4e encoder
+    directory for the generator (`isf-jax-convert e4e`: OUT/encoder), for `invert`."""
     if batch_size < 1:
       raise ValueError(f"batch_size must be at least 1, got {batch_size}")
     if isf is None:
@@ -147,6 +152,11 @@ class Translator:
     }
     if not is_demo(generator):
       provenance["generator_sha256"] = checkpoints.sha256(generator)
+    if encoder is not None:
+      from isf_jax import invert
+
+      loaded_encoder = invert.load_encoder(encoder, gen_config)
+      provenance.update(encoder=str(encoder), encoder_sha256=checkpoints.sha256(encoder))
     return cls(
       gen_config,
       gen_variables,
@@ -157,6 +167,7 @@ class Translator:
       classifier,
       batch_size,
       provenance,
+      loaded_encoder if encoder is not None else None,
     )
 
   @staticmethod
@@ -246,6 +257,24 @@ class Translator:
         "source_labels or load the Translator with a classifier"
       )
     return _binary(self.classifier(self.render(wp)), "classifier labels").reshape(n, k)
+
+  # --- photos ------------------------------------------------------------------------
+
+  def invert(self, photos, mode: str = "optimize", steps: int = 1000, align: bool = False, **kw):
+    """Photos -> `isf_jax.invert.Inversion` (W+ `.wp` [N, L, C], `.lpips`, `.psnr` per photo;
+    `.photos`: how each file was read, e.g. `.photos[0].alignment`).
+
+    photos: file paths (read by `invert.read_photo`: FFHQ-aligned with align=True, else
+    centre-cropped and resized) or images [N, R, R, 3] in [-1, 1]. mode: "optimize",
+    "encoder" or "encoder+optimize" (the encoder modes need `load(..., encoder=PATH)`).
+    Other keywords (space, lpips_net, seed, progress) go to `invert.invert`."""
+    from isf_jax import invert
+
+    pixels, read = invert.as_images(photos, self.resolution, align)
+    result = invert.invert(
+      pixels, mode, self.generator_config, self.generator_variables, self.encoder, steps, **kw
+    )
+    return dataclasses.replace(result, photos=read)
 
   # --- editing -------------------------------------------------------------------------
 

@@ -9,7 +9,7 @@ from PIL import Image
 
 from isf_jax import edit
 from isf_jax.checkpoints import sha256 as checkpoint_sha256
-from tests.helpers.editing import make_isf_checkpoint
+from tests.helpers.editing import make_encoder_checkpoint, make_isf_checkpoint
 
 LABELS = ["--source-labels", "0,1,0,1"]
 
@@ -137,3 +137,109 @@ def test_images_are_inverted_then_edited(isf, tmp_path, capsys, lpips_cache):
   assert edit.main([*args, str(tmp_path / "junk.png"), "--outdir", str(tmp_path / "j")]) == 1
   assert "cannot read image" in capsys.readouterr().err
   assert not (tmp_path / "j").exists()
+
+
+@pytest.fixture(scope="module")
+def encoder(tmp_path_factory):
+  return str(make_encoder_checkpoint(tmp_path_factory.mktemp("encoder") / "encoder"))
+
+
+def _astronaut(path):
+  skimage_data = pytest.importorskip("skimage.data")
+  pytest.importorskip("dlib")
+  Image.fromarray(skimage_data.astronaut()).save(path)
+  return str(path)
+
+
+def test_align_then_encoder_inversion(isf, encoder, tmp_path, capsys, lpips_cache):
+  """A real photo, the real landmark model: aligned at the generator's 32 px, one encoder
+  pass (a random-weight encoder: the demo generator has no trained e4e), then edited."""
+  photo = _astronaut(tmp_path / "astronaut.png")
+  out = tmp_path / "o"
+  args = ["translate", "--isf", isf, "--target", "bright=1", *LABELS, "--images", photo]
+  args += ["--align", "--invert", "encoder", "--encoder", encoder, "--invert-lpips", "alex"]
+  assert edit.main([*args, "--outdir", str(out)]) == 0
+  err = capsys.readouterr().err
+  assert f"warning: {photo}: 2 faces found; aligned the most confident" in err
+  (entry,) = json.loads((out / "manifest.json").read_text())["inputs"]
+  alignment = entry["alignment"]
+  assert alignment["aligned"] and alignment["method"] == "ffhq" and not alignment["padded"]
+  assert alignment["num_faces"] == 2 and alignment["box"] == [175, 76, 265, 166]
+  assert alignment["note"].startswith("2 faces found") and len(alignment["quad"]) == 4
+  inversion = entry["inversion"]
+  assert inversion["mode"] == "encoder" and inversion["steps"] == 0
+  assert inversion["encoder"] == encoder and 0 < inversion["lpips"] < 1 and inversion["psnr"] > 0
+  aligned = np.asarray(Image.open(out / "0000_astronaut_input.png"))
+  assert aligned.shape == (32, 32, 3)
+  assert json.loads((out / "manifest.json").read_text())["checkpoint"]["encoder"] == encoder
+
+
+@pytest.mark.slow  # compiles the projector in W+ (~20-40 s on 2 busy cores)
+def test_encoder_then_optimize_and_the_unaligned_warning(isf, encoder, tmp_path, capsys):
+  Image.new("RGB", (40, 36), (200, 120, 90)).save(tmp_path / "wide.png")
+  out = tmp_path / "o"
+  args = ["sample", "--isf", isf, "--target", "warm=1", *LABELS, "--num-samples", "2"]
+  args += ["--images", str(tmp_path / "wide.png"), "--invert", "encoder+optimize"]
+  args += ["--encoder", encoder, "--steps", "2", "--invert-lpips", "alex"]
+  assert edit.main([*args, "--outdir", str(out)]) == 0
+  err = capsys.readouterr().err
+  assert "wide.png is 40x36 px, not 32x32: centre-cropped and resized" in err and "--align" in err
+  (entry,) = json.loads((out / "manifest.json").read_text())["inputs"]
+  assert entry["alignment"] == {
+    "aligned": False,
+    "size": [40, 36],
+    "cropped": True,
+    "resized": True,
+  }
+  inversion = entry["inversion"]
+  assert inversion["mode"] == "encoder+optimize" and inversion["steps"] == 2
+  assert inversion["space"] == "wp" and inversion["lpips"] > 0 and inversion["psnr"] > 0
+  assert np.load(out / "latents.npy").shape == (1, 2, 8, 64)
+
+
+def test_bad_photos_fail_the_batch_and_leave_nothing(isf, encoder, tmp_path, capsys):
+  photo = _astronaut(tmp_path / "astronaut.png")
+  Image.new("RGB", (300, 300), (128, 128, 128)).save(tmp_path / "plain.png")
+  Image.open(photo).resize((256, 256)).save(tmp_path / "small.png")
+  (tmp_path / "junk.jpg").write_bytes(b"not an image")
+  args = ["translate", "--isf", isf, "--target", "bright=1", *LABELS, "--align"]
+  args += ["--invert", "encoder", "--encoder", encoder, "--outdir", str(tmp_path / "o")]
+  for bad, message in (
+    ("plain.png", "no face found"),
+    ("small.png", "the face is too small to align: its FFHQ crop is 85 px, at least 100 px"),
+    ("junk.jpg", "cannot read image"),
+    ("missing.png", "No such file"),
+  ):
+    path = str(tmp_path / bad)
+    assert edit.main([*args, "--images", photo, path]) == 1, bad
+    err = capsys.readouterr().err
+    error = [line for line in err.splitlines() if line.startswith("error:")]
+    assert len(error) == 1 and path in error[0] and message in error[0], err
+    assert not (tmp_path / "o").exists() and not list(tmp_path.glob(".o*"))
+
+
+def test_missing_face_tools_and_encoder(isf, tmp_path, capsys, monkeypatch):
+  from isf_jax import align
+
+  def no_dlib(*args, **kwargs):
+    raise align.FaceToolsError(f"face alignment needs dlib; {align.INSTALL_HINT}")
+
+  Image.new("RGB", (32, 32)).save(tmp_path / "face.png")
+  monkeypatch.setattr(align, "align_photo", no_dlib)
+  args = [
+    "translate",
+    "--isf",
+    isf,
+    "--target",
+    "bright=1",
+    *LABELS,
+    "--outdir",
+    str(tmp_path / "o"),
+  ]
+  assert edit.main([*args, "--images", str(tmp_path / "face.png"), "--align"]) == 1
+  assert "error: face alignment needs dlib; pip install 'isf-jax[faces]'" in capsys.readouterr().err
+  assert edit.main([*args, "--images", str(tmp_path / "face.png"), "--invert", "encoder"]) == 1
+  assert (
+    "error: --invert encoder needs --encoder DIR (isf-jax-convert e4e" in capsys.readouterr().err
+  )
+  assert os.listdir(tmp_path) == ["face.png"]

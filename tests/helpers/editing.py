@@ -42,3 +42,27 @@ def make_isf_checkpoint(path, attributes=DEMO_ATTRIBUTES, latent="wp", named=Tru
   )
   save_isf(path, info, params)
   return path
+
+
+def make_encoder_checkpoint(path, seed=0):
+  """A narrow e4e encoder with random weights for the demo generator (W+ [8, 64]); its
+  latent_avg is the generator's w_avg, as a trained e4e's is its generator's. No e4e is
+  trained for the demo generator, so its codes are poor; returns the path."""
+  import numpy as np
+
+  from isf_jax.encoders import e4e
+  from isf_jax.generators import read_generator
+
+  gen_config, gen_variables = read_generator("demo")
+  config = e4e.E4EConfig(
+    resolution=gen_config.resolution,
+    stem_channels=16,
+    stage_depths=(16, 16, 32, 32),
+    style_dim=gen_config.w_dim,
+  )
+  variables = e4e.random_variables(config, seed)
+  w_avg = np.asarray(gen_variables["buffers"]["mapping"]["w_avg"])
+  latent_avg = np.broadcast_to(w_avg, (config.n_styles, config.style_dim))
+  variables = {**variables, "buffers": {"latent_avg": np.array(latent_avg, np.float32)}}
+  e4e.save_encoder(path, config, variables)
+  return path
