@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from isf_jax import editor
-from isf_jax.translator import LAYER_PRESETS
+from isf_jax.layers import LAYER_PRESETS
 
 # gradio reports usage to its makers unless told not to; a local editor does not
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")

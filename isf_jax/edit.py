@@ -33,8 +33,9 @@ from isf_jax import editor
 from isf_jax.files import atomic_directory
 from isf_jax.invert import CONVERT_HINT
 from isf_jax.invert import MODES as INVERT_MODES
+from isf_jax.layers import layer_mask
 from isf_jax.seeds import parse_seeds
-from isf_jax.translator import Translator, layer_mask
+from isf_jax.translator import Translator
 
 COMMANDS = editor.COMMANDS
 DEFAULT_STEPS = editor.DEFAULT_STEPS

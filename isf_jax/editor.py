@@ -20,7 +20,8 @@ from pathlib import Path
 import numpy as np
 
 from isf_jax import images
-from isf_jax.translator import Translator, layer_mask
+from isf_jax.layers import layer_mask
+from isf_jax.translator import Translator
 
 COMMANDS = ("translate", "sample", "interpolate")
 # projector steps per inversion mode: the encoder's codes start near the answer
@@ -65,7 +66,7 @@ def with_source_classifier(translator: Translator, targets, source_labels, isf) 
     return translator
   if translator.provenance["generator"] != "demo":
     return translator
-  from isf_jax.translator import demo_classifier
+  from isf_jax.demo import demo_classifier
 
   classifier = demo_classifier(workdir=Path(isf).absolute().parent)
   return dataclasses.replace(translator, classifier=classifier)

@@ -24,55 +24,15 @@ import numpy as np
 from tqdm import tqdm
 
 from isf_jax import checkpoints
-from isf_jax.generators import DEMO, is_demo, read_generator
+from isf_jax.generators import generator_module, is_demo, read_generator
 from isf_jax.isf_checkpoint import load_isf
+from isf_jax.layers import layer_mask
 from isf_jax.models.isf import ISF
-from isf_jax.seeds import parse_int_ranges
 from isf_jax.stylegan2.config import GeneratorConfig
-from isf_jax.stylegan2.networks import Generator, truncate
+from isf_jax.stylegan2.networks import truncate
 
 # The official FFHQ attribute order; label 1 = male, glasses, old, smiling (official-code.md §6).
 FFHQ_ATTRIBUTES = ("gender", "glasses", "age", "expression")
-
-# W+ layers [start, stop) that keep the ISF output per attribute in the official v2 scripts'
-# `--use_post` (StyleGAN2, 18 layers); every other layer is copied from the source.
-LAYER_PRESETS = {"gender": (0, 8), "glasses": (2, 4), "age": (4, 8), "expression": (4, 6)}
-
-
-def parse_layers(text: str) -> tuple[int, ...]:
-  """'0-3,7' -> (0, 1, 2, 3, 7): inclusive ranges, as on the command line."""
-  return tuple(parse_int_ranges(text, "layer", "4-7 or 2,3"))
-
-
-def layer_mask(layers, names: Iterable[str], num_layers: int) -> np.ndarray:
-  """Which W+ layers keep the ISF output: bool [num_layers].
-
-  layers: None (all), "preset" (the union of LAYER_PRESETS of the targeted `names`), a
-  range string like "4-7,10", or an iterable of layer indices.
-  """
-  if layers is None:
-    return np.ones(num_layers, bool)
-  mask = np.zeros(num_layers, bool)
-  if isinstance(layers, str) and layers == "preset":
-    names = list(names)
-    missing = [n for n in names if n not in LAYER_PRESETS]
-    if missing:
-      raise ValueError(
-        f"no layer preset for {missing}; presets exist for {sorted(LAYER_PRESETS)}: "
-        "pass layer indices instead"
-      )
-    for name in names:
-      start, stop = LAYER_PRESETS[name]
-      if stop > num_layers:
-        raise ValueError(f"preset {name} (layers {start}-{stop - 1}) needs {stop} W+ layers")
-      mask[start:stop] = True
-    return mask
-  indices = parse_layers(layers) if isinstance(layers, str) else tuple(int(i) for i in layers)
-  bad = [i for i in indices if not 0 <= i < num_layers]
-  if bad or not indices:
-    raise ValueError(f"layers {list(indices)} must be a non-empty subset of 0-{num_layers - 1}")
-  mask[list(indices)] = True
-  return mask
 
 
 def _binary(values, what: str) -> np.ndarray:
@@ -381,10 +341,10 @@ def _edit_fn(isf_kwargs: tuple, num_samples: int, noise_dim: int):
 def _map_fn(config: GeneratorConfig, cutoff: int | None):
   """Jitted (variables, z [N, Z], psi) -> W+ [N, L, C]: psi is an argument, so another
   truncation (a slider in the web editor) reuses the compiled code."""
-  generator = Generator(config)
+  generator = generator_module(config)  # StyleGAN2 or v1
 
   def map_truncated(variables, z, psi):
-    ws = generator.apply(variables, z, method=Generator.map)  # psi 1: untruncated
+    ws = generator.apply(variables, z, method="map")  # psi 1: untruncated
     truncated = truncate(ws, variables["buffers"]["mapping"]["w_avg"], psi, cutoff)
     return jnp.where(psi == 1, ws, truncated)  # psi 1 exactly as Generator.map: untouched
 
@@ -393,29 +353,9 @@ def _map_fn(config: GeneratorConfig, cutoff: int | None):
 
 @functools.lru_cache(maxsize=16)
 def _synthesize_fn(config: GeneratorConfig, noise_mode: str):
-  generator = Generator(config)
+  generator = generator_module(config)
   return jax.jit(
     lambda variables, wp: generator.apply(
-      variables, wp, noise_mode=noise_mode, method=Generator.synthesize
+      variables, wp, noise_mode=noise_mode, method="synthesize"
     )
   )
-
-
-def demo_classifier(workdir=None, num_codes: int = 2048, psi: float = 0.7, cutoff: int = 8):
-  """The demo world's exact attribute classifier, with the thresholds the demo dataset was
-  labelled with: those a demo training run recorded in `workdir` (its default data
-  directory), else recomputed as `isf_jax.demo.prepare_dataset` does (medians over its
-  calibration codes; psi and cutoff as configs/demo.py)."""
-  from isf_jax.demo import dataset
-  from isf_jax.demo.statistics import ExactClassifier, attribute_scores
-
-  if workdir is not None and dataset.thresholds_path(dataset.data_dir(workdir)).is_file():
-    return dataset.recorded_classifier(dataset.data_dir(workdir))
-  from isf_jax.data import make
-
-  gen_config, variables = read_generator(DEMO)
-  sample_fn, score_fn = make.generator_fns(
-    gen_config, variables, attribute_scores, psi=psi, cutoff=cutoff
-  )
-  scores_of = lambda wp: score_fn(wp)[0]  # noqa: E731
-  return ExactClassifier(dataset.calibration_thresholds(sample_fn, scores_of, num_codes))

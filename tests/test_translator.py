@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from isf_jax.demo import DEMO_ATTRIBUTES
-from isf_jax.translator import FFHQ_ATTRIBUTES, Translator, layer_mask
+from isf_jax.layers import layer_mask
+from isf_jax.translator import FFHQ_ATTRIBUTES, Translator
 from tests.helpers.editing import make_isf_checkpoint
 
 LABELS = [0, 1, 0, 1]

@@ -79,3 +79,21 @@ def prepare_dataset(config, workdir) -> None:
     )
   make.assemble(chunks, directory, config.data.name, list(DEMO_ATTRIBUTES))
   thresholds_path(directory, config.data.name).write_text(json.dumps(thresholds.tolist()))
+
+
+def demo_classifier(workdir=None, num_codes: int = 2048, psi: float = 0.7, cutoff: int = 8):
+  """The demo world's exact attribute classifier, with the thresholds the demo dataset was
+  labelled with: those a demo training run recorded in `workdir` (its default data
+  directory), else recomputed as `isf_jax.demo.prepare_dataset` does (medians over its
+  calibration codes; psi and cutoff as configs/demo.py)."""
+  if workdir is not None and thresholds_path(data_dir(workdir)).is_file():
+    return recorded_classifier(data_dir(workdir))
+  from isf_jax.data import make
+  from isf_jax.generators import DEMO, read_generator
+
+  gen_config, variables = read_generator(DEMO)  # cached: built once per process
+  sample_fn, score_fn = make.generator_fns(
+    gen_config, variables, attribute_scores, psi=psi, cutoff=cutoff
+  )
+  scores_of = lambda wp: score_fn(wp)[0]  # noqa: E731
+  return ExactClassifier(calibration_thresholds(sample_fn, scores_of, num_codes))
