@@ -37,21 +37,23 @@ def fir_filter(x, *, up: int, pad: tuple[int, int], gain: float, precision=None)
   """upfirdn2d with the resampling filter, down=1, equal padding on both axes.
 
   Zeros are inserted after every sample (up), the result padded by `pad` and convolved
-  with the filter times `gain`. `lhs_dilation` omits the trailing zero that upfirdn2d
-  inserts after the last sample, hence the extra `up - 1` on the right.
+  with the filter times `gain`. The separable filter runs as shifted sums of slices, not a
+  depthwise conv: XLA:CPU's grouped convolutions are ~10x slower, their gradients more.
+  `precision` is accepted for signature compatibility; the sums are exact float32.
   """
-  channels = x.shape[-1]
-  kernel = jnp.asarray(RESAMPLE_FILTER[::-1, ::-1] * gain, x.dtype)  # true convolution
-  kernel = jnp.tile(kernel[:, :, None, None], (1, 1, 1, channels))  # [4, 4, 1, C]
-  before, after = pad[0], pad[1] + up - 1
-  return conv2d(
-    x,
-    kernel,
-    padding=((before, after), (before, after)),
-    lhs_dilation=(up, up),
-    groups=channels,
-    precision=precision,
-  )
+  del precision
+  n, h, w, c = x.shape
+  if up > 1:  # [N, H, W, C] -> [N, up H, up W, C] with zeros after every sample
+    x = jnp.stack([x] + [jnp.zeros_like(x)] * (up - 1), axis=2).reshape(n, up * h, w, c)
+    x = jnp.stack([x] + [jnp.zeros_like(x)] * (up - 1), axis=3).reshape(n, up * h, up * w, c)
+  x = jnp.pad(x, ((0, 0), pad, pad, (0, 0)))
+  taps = _FIR_1D / np.sum(_FIR_1D)
+  k = len(taps)
+  height, width = x.shape[1] - k + 1, x.shape[2] - k + 1
+  # The filter is symmetric, so correlation and convolution agree.
+  x = sum(float(t) * x[:, i : i + height] for i, t in enumerate(taps))
+  x = sum(float(t) * x[:, :, i : i + width] for i, t in enumerate(taps))
+  return x * jnp.asarray(gain, x.dtype)
 
 
 def upsample_2x(x, precision=None):
@@ -59,21 +61,42 @@ def upsample_2x(x, precision=None):
   return fir_filter(x, up=2, pad=(2, 1), gain=4.0, precision=precision)
 
 
+# Transposed-conv phases: which flipped-kernel tap each position of a 3-tap conv reads.
+_PHASE_TAPS = (
+  np.array([[1, 0, 0], [0, 0, 1], [0, 0, 0]], np.float32),  # even outputs: taps 0 and 2
+  np.array([[0, 0, 0], [0, 1, 0], [0, 0, 0]], np.float32),  # odd outputs: tap 1
+)
+
+
 def conv3x3_up(x, kernel, *, groups=1, precision=None):
   """3x3 conv at twice the resolution, exactly as the reference up-conv + blur.
 
   The references run a stride-2 transposed conv (2H+1 outputs) and blur with the filter
-  times 4, padding 1. A transposed conv is a correlation of the zero-inserted input with
-  the spatially flipped kernel, padded by k - 1.
+  times 4, padding 1. Here the transposed conv runs by phases: even outputs combine the
+  flipped kernel's taps 0 and 2, odd outputs tap 1; each of the four (row, column) phases is
+  a 3x3 conv with the other taps zero, on the input padded by (1, 2), and the phases are
+  interleaved. Same numbers as the zero-inserted conv, whose gradient XLA:CPU computes ~70x
+  slower (asymmetric conv padding and even-sized kernels also leave its fast path).
   """
-  y = conv2d(
-    x,
-    kernel[::-1, ::-1],
-    padding=((2, 2), (2, 2)),
-    lhs_dilation=(2, 2),
-    groups=groups,
-    precision=precision,
-  )  # [N, 2H+1, 2W+1, O]
+  n, h, w, _ = x.shape
+  flipped = kernel[::-1, ::-1]
+  phase_kernels = [
+    jnp.einsum("ia,jb,abxy->ijxy", _PHASE_TAPS[r], _PHASE_TAPS[c], flipped).astype(kernel.dtype)
+    for r in (0, 1)
+    for c in (0, 1)
+  ]  # 4 x [3, 3, I / groups, O]
+  x = jnp.pad(x, ((0, 0), (1, 2), (1, 2), (0, 0)))
+  if groups == 1:  # one conv, the phases side by side in the output channels
+    y = conv2d(x, jnp.concatenate(phase_kernels, axis=-1), padding="VALID", precision=precision)
+    y = y.reshape(n, h + 1, w + 1, 2, 2, -1)
+  else:
+    y = jnp.stack(
+      [conv2d(x, k, padding="VALID", groups=groups, precision=precision) for k in phase_kernels],
+      axis=3,
+    ).reshape(n, h + 1, w + 1, 2, 2, -1)
+  # [N, H+1, W+1, row phase, col phase, O] -> [N, 2H+2, 2W+2, O]; the last odd row/col is padding.
+  y = jnp.transpose(y, (0, 1, 3, 2, 4, 5)).reshape(n, 2 * h + 2, 2 * w + 2, -1)
+  y = y[:, : 2 * h + 1, : 2 * w + 1]
   return fir_filter(y, up=1, pad=(1, 1), gain=4.0, precision=precision)
 
 
