@@ -242,7 +242,8 @@ def test_uploaded_face_is_aligned_inverted_and_edited(session, server, tmp_path,
   assert status.startswith("3 samples of 0000_astronaut"), status
   manifest = json.loads(Path(downloads[1]).read_text())
   (entry,) = manifest["inputs"]
-  assert entry["image"] == "astronaut.png" and entry["aligned"] is True
+  assert entry["image"] == "astronaut.png" and entry["alignment"]["aligned"] is True
+  assert entry["alignment"]["method"] == "ffhq" and entry["inversion"]["mode"] == "optimize"
   assert entry["inversion"]["steps"] == 3 and manifest["psi"] is None
   assert manifest["targets"] == {"bright": 1, "top_heavy": 0}
   with zipfile.ZipFile(downloads[0]) as archive:
