@@ -46,6 +46,7 @@ PALE_BACKDROPS = np.array([(0.86, 0.88, 0.92), (0.90, 0.90, 0.82), (0.84, 0.92, 
 DARK_BACKDROPS = np.array([(0.10, 0.16, 0.42), (0.08, 0.32, 0.22), (0.34, 0.10, 0.30)])
 MOUTH_RED, FRAME_BLACK, LENS_TINT = (0.72, 0.10, 0.14), (0.05, 0.05, 0.07), (0.62, 0.88, 0.98)
 COLOUR_JITTER = 0.05
+LENS_RADIUS, RIM_HALF_WIDTH = 0.115, 0.028
 
 
 def draws(seeds) -> np.ndarray:
@@ -84,7 +85,6 @@ def parameters(u) -> dict:
   Lengths are in image units: the image spans [-1, 1] on both axes, y pointing down.
   """
   lab = labels_from_draws(u).astype(bool)
-  n = u.shape[0]
   backdrop = _pick(
     lab[:, 5],
     DARK_BACKDROPS[(u[:, 6] * 3).astype(int)],
@@ -108,7 +108,6 @@ def parameters(u) -> dict:
     "eye_r": 0.045 + 0.02 * u[:, 28],
     "mouth_dy": 0.22 + 0.08 * u[:, 29],
     "frame_shade": 0.08 * u[:, 30],
-    "n": np.full(n, 1),
   }
 
 
@@ -178,13 +177,13 @@ def _draw_features(canvas: _Canvas, p):
     ex = cx + side * p["eye_gap"]
     canvas.paint(canvas.ellipse(ex, eye_y, p["eye_r"] * 1.4, p["eye_r"] * 1.4), (0.97, 0.97, 0.97))
     canvas.paint(canvas.ellipse(ex, eye_y, p["eye_r"], p["eye_r"]), (0.08, 0.06, 0.05))
-    lens_r = p["eye_gap"] * 0.0 + 0.115
+    lens_r = np.full_like(ex, LENS_RADIUS)
     rim = canvas.coverage(
       np.abs(
         np.sqrt((canvas.x - ex[:, None, None]) ** 2 + (canvas.y - eye_y[:, None, None]) ** 2)
         - lens_r[:, None, None]
       )
-      - 0.028
+      - RIM_HALF_WIDTH
     )
     lens = canvas.ellipse(ex, eye_y, lens_r, lens_r)
     canvas.paint(lens * glasses[:, None, None] * 0.35, LENS_TINT)
