@@ -5,7 +5,9 @@ exactly from the latest orbax checkpoint in `workdir/checkpoints` (parameters, o
 EMA, step and PRNG key; batches are a pure function of (seed, step)), writes metrics to
 `metrics.jsonl` and the console with rate and ETA, EMA sample grids to `samples/`, and at the
 end the EMA generator, with w_avg from `config.export.w_avg_samples` latents, to
-`workdir/generator_ema` in the project's generator checkpoint format.
+`workdir/generator_ema` in the project's generator checkpoint format. On SIGTERM it saves a
+checkpoint at the current step and returns without exporting (rerun to go on, or rerun with
+`total_steps` set to that step to export it).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import functools
 import json
 import math
+import signal
 import sys
 import time
 from pathlib import Path
@@ -172,6 +175,8 @@ def train(config: ml_collections.ConfigDict, workdir, images: np.ndarray) -> dic
   write_samples = make_sampler(nets, config.seed, config.sample_count)
   progress = _Progress(workdir, config, int(state.step))
   last = {}
+  stop = {"requested": False}
+  previous_handler = signal.signal(signal.SIGTERM, lambda *_: stop.update(requested=True))
   try:
     for step in range(int(state.step), config.total_steps):
       reals = jax.device_put(real_batch(images, config.seed, step, batch), batch_sharding)
@@ -181,11 +186,15 @@ def train(config: ml_collections.ConfigDict, workdir, images: np.ndarray) -> dic
         last = progress.write(done, metrics)
       if done % config.sample_every_steps == 0 or done == config.total_steps:
         write_samples(state, workdir / "samples" / f"step_{done:06d}.png")
-      if done % config.ckpt_every_steps == 0 or done == config.total_steps:
+      if done % config.ckpt_every_steps == 0 or done == config.total_steps or stop["requested"]:
         manager.save(done, args=ocp.args.StandardSave(state))
+      if stop["requested"]:
+        print(f"SIGTERM: saved a checkpoint at step {done}; exiting", file=sys.stderr)
+        return last
   finally:
     manager.wait_until_finished()
     manager.close()
     progress.close()
+    signal.signal(signal.SIGTERM, previous_handler)
   export_ema(workdir / "generator_ema", config, state)
   return last
