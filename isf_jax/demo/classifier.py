@@ -141,7 +141,7 @@ def face_probabilities(images, root=None) -> np.ndarray:
   """images [N, H, W, 3] in [-1, 1] -> sigmoid(logit) per attribute, float32 [N, K]."""
   fns, _, _ = load(None if root is None else str(root))
   logits = np.stack([np.asarray(fn(jnp.asarray(images))) for fn in fns], axis=1)
-  return (1.0 / (1.0 + np.exp(-logits))).astype(np.float32)
+  return (0.5 + 0.5 * np.tanh(0.5 * logits)).astype(np.float32)  # sigmoid without overflow
 
 
 def face_labels(images, root=None) -> np.ndarray:
