@@ -25,7 +25,7 @@ def main(argv=None) -> int:
 
   from isf_jax import images
   from isf_jax.demo import generator_quality
-  from isf_jax.stylegan2.checkpoint import load_generator
+  from isf_jax.generators import read_generator as load_generator
 
   config, variables = load_generator(args.generator)
   samples, labels, freqs = generator_quality.measure(

@@ -355,7 +355,5 @@ def _map_fn(config: GeneratorConfig, cutoff: int | None):
 def _synthesize_fn(config: GeneratorConfig, noise_mode: str):
   generator = generator_module(config)
   return jax.jit(
-    lambda variables, wp: generator.apply(
-      variables, wp, noise_mode=noise_mode, method="synthesize"
-    )
+    lambda variables, wp: generator.apply(variables, wp, noise_mode=noise_mode, method="synthesize")
   )

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from isf_jax.demo import classifier, faces, generator_quality
+from isf_jax.generators import read_generator as load_generator
 from isf_jax.images import from_uint8
-from isf_jax.stylegan2.checkpoint import load_generator
 
 GENERATOR = classifier.ASSETS.parent / "generator"
 

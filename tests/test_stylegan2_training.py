@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from configs.stylegan2_faces import get_config
+from isf_jax.generators import read_generator as load_generator
 from isf_jax.stylegan2 import train_loop
-from isf_jax.stylegan2.checkpoint import load_generator
 from isf_jax.stylegan2.discriminator import Discriminator, minibatch_stddev
 
 
