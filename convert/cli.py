@@ -41,3 +41,23 @@ def run(convert: Callable[[], str], errors: tuple = ()) -> int:
     return 1
   print(message, file=sys.stderr)
   return 0
+
+
+def generator_main(argv, name: str, doc: str, src_help: str, lr_help: str, read, save, describe):
+  """The generator converters' command: SRC OUT [--overwrite] [--mapping-lr-multiplier]."""
+  parser = argparse.ArgumentParser(prog=prog(name), description=doc.split("\n")[0])
+  parser.add_argument("src", help=src_help)
+  parser.add_argument("out", help="output directory (the project's generator checkpoint)")
+  parser.add_argument("--overwrite", action="store_true", help="replace OUT if it exists")
+  parser.add_argument("--mapping-lr-multiplier", type=float, default=0.01, help=lr_help)
+  args = parser.parse_args(argv)
+
+  def convert():
+    from isf_jax.files import check_writable
+
+    check_writable(args.out, args.overwrite)
+    config, variables, fmt = read(args.src, args.mapping_lr_multiplier)
+    save(args.out, config, variables, overwrite=args.overwrite)
+    return f"converted {fmt} {describe(config)} -> {args.out}"
+
+  return run(convert)

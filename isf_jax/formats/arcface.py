@@ -20,14 +20,9 @@ from isf_jax.formats.tables import (
   unwrap_state_dict,
 )
 
-# Flax module path -> torch module name (a regex group \1 is the unit index).
-MODULES = {
-  "input_conv": "input_layer.0",
-  "input_bn": "input_layer.1",
-  "input_prelu": "input_layer.2",
-  "output_bn": "output_layer.0",
-  "output_dense": "output_layer.3",
-  "output_bn1d": "output_layer.4",
+# The IR-SE units (isf_jax/encoders/irse.py), shared with e4e: Flax module path -> torch
+# module name, a regex group \1 being the unit index.
+IRSE_BODY = {
   r"body_(\d+)/shortcut_conv": r"body.\1.shortcut_layer.0",
   r"body_(\d+)/shortcut_bn": r"body.\1.shortcut_layer.1",
   r"body_(\d+)/bn_in": r"body.\1.res_layer.0",
@@ -37,6 +32,16 @@ MODULES = {
   r"body_(\d+)/bn_out": r"body.\1.res_layer.4",
   r"body_(\d+)/se/fc1": r"body.\1.res_layer.5.fc1",
   r"body_(\d+)/se/fc2": r"body.\1.res_layer.5.fc2",
+}
+# Flax module path -> torch module name.
+MODULES = {
+  "input_conv": "input_layer.0",
+  "input_bn": "input_layer.1",
+  "input_prelu": "input_layer.2",
+  "output_bn": "output_layer.0",
+  "output_dense": "output_layer.3",
+  "output_bn1d": "output_layer.4",
+  **IRSE_BODY,
 }
 # Flax leaf -> (torch leaf, transform); None: `_kernel`. Each module gets a rule per leaf kind;
 # the ones naming leaves it does not have simply match nothing.

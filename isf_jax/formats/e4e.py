@@ -22,6 +22,7 @@ from isf_jax.encoders.e4e import STAGE_UNITS, E4EConfig, variable_shapes
 
 # Until the readers move to isf_jax/formats (the lead rewrites these imports when merging).
 from isf_jax.formats import safe_pickle
+from isf_jax.formats.arcface import IRSE_BODY
 from isf_jax.formats.stylegan2 import read_ros
 from isf_jax.formats.tables import (
   ConversionError,
@@ -49,15 +50,7 @@ MODULES = {
   "input_conv": "input_layer.0",
   "input_bn": "input_layer.1",
   "input_prelu": "input_layer.2",
-  r"body_(\d+)/shortcut_conv": r"body.\1.shortcut_layer.0",
-  r"body_(\d+)/shortcut_bn": r"body.\1.shortcut_layer.1",
-  r"body_(\d+)/bn_in": r"body.\1.res_layer.0",
-  r"body_(\d+)/conv1": r"body.\1.res_layer.1",
-  r"body_(\d+)/prelu": r"body.\1.res_layer.2",
-  r"body_(\d+)/conv2": r"body.\1.res_layer.3",
-  r"body_(\d+)/bn_out": r"body.\1.res_layer.4",
-  r"body_(\d+)/se/fc1": r"body.\1.res_layer.5.fc1",
-  r"body_(\d+)/se/fc2": r"body.\1.res_layer.5.fc2",
+  **IRSE_BODY,
   "lateral_1": "latlayer1",
   "lateral_2": "latlayer2",
   r"style_(\d+)/linear": r"styles.\1.linear",

@@ -328,3 +328,20 @@ def load_checkpoint_file(path) -> Any:
     struct.error,
   ) as e:
     raise CheckpointFormatError(f"cannot read {path}: corrupt or truncated file ({e})") from e
+
+
+def tf_variables(record: TFNetworkRecord, prefix: str = "") -> dict[str, np.ndarray]:
+  """{scope/name: array} of a TF network and, recursively, its components (NVlabs layout)."""
+  out = {prefix + name: np.asarray(value) for name, value in record.state.get("variables", [])}
+  for name, component in (record.state.get("components") or {}).items():
+    out.update(tf_variables(component, f"{prefix}{name}/"))
+  return out
+
+
+def tf_static_kwargs(record: TFNetworkRecord) -> dict:
+  """The network's build arguments, completed by its components' (the network's win)."""
+  kwargs = dict(record.state.get("static_kwargs") or {})
+  for component in (record.state.get("components") or {}).values():
+    for k, v in (component.state.get("static_kwargs") or {}).items():
+      kwargs.setdefault(k, v)
+  return kwargs

@@ -124,34 +124,19 @@ _TF_REQUIRED = {
 _TF_FUSED = {"auto": 128, True: 8, False: None}
 
 
-def _tf_variables(record, prefix="") -> dict[str, np.ndarray]:
-  out = {prefix + name: np.asarray(value) for name, value in record.state.get("variables", [])}
-  for name, component in (record.state.get("components") or {}).items():
-    out.update(_tf_variables(component, f"{prefix}{name}/"))
-  return out
-
-
-def _tf_kwargs(record) -> dict:
-  kwargs = dict(record.state.get("static_kwargs") or {})
-  for component in (record.state.get("components") or {}).values():
-    for k, v in (component.state.get("static_kwargs") or {}).items():
-      kwargs.setdefault(k, v)
-  return kwargs
-
-
 def read_tf(networks: tuple) -> tuple[GeneratorConfig, dict]:
   gs = networks[2]
   func = gs.state.get("build_func_name")
   if func != "G_style":
     raise ConversionError(f"Gs is built by {func!r}, not StyleGAN's G_style")
-  kwargs = _tf_kwargs(gs)
+  kwargs = safe_pickle.tf_static_kwargs(gs)
   for key, required in _TF_REQUIRED.items():
     if key in kwargs and kwargs[key] != required:
       raise ConversionError(f"unsupported G option {key}={kwargs[key]!r} (need {required!r})")
   fused = kwargs.get("fused_scale", "auto")
   if fused not in _TF_FUSED:
     raise ConversionError(f"unsupported fused_scale {fused!r}")
-  tensors = _tf_variables(gs)
+  tensors = safe_pickle.tf_variables(gs)
   for name in ("mapping/Dense0/weight", "dlatent_avg", "synthesis/4x4/Conv/bias"):
     if name not in tensors:
       raise ConversionError(f"Gs has no variable {name}: not a StyleGAN generator")

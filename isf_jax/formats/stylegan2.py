@@ -276,21 +276,6 @@ TF_RULES = [
 TF_IGNORED = {r"(synthesis/)?lod": lambda name, value: None}
 
 
-def _tf_variables(record, prefix="") -> dict[str, np.ndarray]:
-  out = {prefix + name: np.asarray(value) for name, value in record.state.get("variables", [])}
-  for name, component in (record.state.get("components") or {}).items():
-    out.update(_tf_variables(component, f"{prefix}{name}/"))
-  return out
-
-
-def _tf_kwargs(record) -> dict:
-  kwargs = dict(record.state.get("static_kwargs") or {})
-  for component in (record.state.get("components") or {}).values():
-    for k, v in (component.state.get("static_kwargs") or {}).items():
-      kwargs.setdefault(k, v)
-  return kwargs
-
-
 def read_tf(networks: tuple) -> tuple[GeneratorConfig, dict]:
   gs = networks[2]
   if gs.state.get("build_func_name") == "G_style":
@@ -299,14 +284,14 @@ def read_tf(networks: tuple) -> tuple[GeneratorConfig, dict]:
     raise ConversionError(
       f"TF network pickle version {gs.state.get('version')} is too old (need >= 4)"
     )
-  kwargs = _tf_kwargs(gs)
+  kwargs = safe_pickle.tf_static_kwargs(gs)
   if kwargs.get("label_size", 0):
     raise ConversionError("conditional generators (label_size > 0) are not supported")
   if kwargs.get("architecture", "skip") != "skip":
     raise ConversionError(
       f"only the 'skip' architecture is supported, got {kwargs['architecture']!r}"
     )
-  tensors = _tf_variables(gs)
+  tensors = safe_pickle.tf_variables(gs)
   n_mlp = sum(1 for k in tensors if k.startswith("mapping/Dense") and k.endswith("/weight"))
   rgbs = sorted(int(k.split("/")[1].split("x")[0]) for k in tensors if k.endswith("/ToRGB/weight"))
   resolution = rgbs[-1]
