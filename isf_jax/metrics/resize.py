@@ -27,28 +27,25 @@ import jax.numpy as jnp
 import numpy as np
 
 
-def _torch_bilinear_matrix(size_in: int, size_out: int) -> np.ndarray:  # [out, in]
-  scale = size_in / size_out
-  src = np.maximum((np.arange(size_out) + 0.5) * scale - 0.5, 0.0)
+def _linear_matrix(src: np.ndarray, size_in: int) -> np.ndarray:  # [out, in]
+  """Linear interpolation at source coordinates `src` [out] (>= 0) of `size_in` samples."""
   lo = np.minimum(np.floor(src).astype(np.int64), size_in - 1)
   hi = np.minimum(lo + 1, size_in - 1)
   frac = src - lo
-  matrix = np.zeros((size_out, size_in), np.float64)
-  np.add.at(matrix, (np.arange(size_out), lo), 1.0 - frac)
-  np.add.at(matrix, (np.arange(size_out), hi), frac)
+  matrix = np.zeros((len(src), size_in), np.float64)
+  np.add.at(matrix, (np.arange(len(src)), lo), 1.0 - frac)
+  np.add.at(matrix, (np.arange(len(src)), hi), frac)
   return matrix.astype(np.float32)
+
+
+def _torch_bilinear_matrix(size_in: int, size_out: int) -> np.ndarray:  # [out, in]
+  scale = size_in / size_out
+  return _linear_matrix(np.maximum((np.arange(size_out) + 0.5) * scale - 0.5, 0.0), size_in)
 
 
 def _align_corners_bilinear_matrix(size_in: int, size_out: int) -> np.ndarray:  # [out, in]
   scale = (size_in - 1) / (size_out - 1) if size_out > 1 else 0.0
-  src = np.arange(size_out) * scale
-  lo = np.minimum(np.floor(src).astype(np.int64), size_in - 1)
-  hi = np.minimum(lo + 1, size_in - 1)
-  frac = src - lo
-  matrix = np.zeros((size_out, size_in), np.float64)
-  np.add.at(matrix, (np.arange(size_out), lo), 1.0 - frac)
-  np.add.at(matrix, (np.arange(size_out), hi), frac)
-  return matrix.astype(np.float32)
+  return _linear_matrix(np.arange(size_out) * scale, size_in)
 
 
 def _adaptive_pool_matrix(size_in: int, size_out: int) -> np.ndarray:  # [out, in]
