@@ -61,6 +61,29 @@ def test_official_v1_settings():
   assert np.flatnonzero(layers.layer_mask("preset", ["glasses"], 18)).tolist() == [2, 3]
 
 
+def test_data_generation_defaults_come_from_the_config():
+  import argparse
+
+  from isf_jax.data import generate
+
+  def filled(**given):
+    names = ("config", "num_train", "num_test", "psi", "cutoff", "mix_per_code", "thresholds",
+             "invert", "attributes", "name", "ckpt")  # fmt: skip
+    return generate.fill_defaults(argparse.Namespace(**{n: given.get(n) for n in names}))
+
+  set1 = filled(config="configs/ffhq_sg1.py", num_test=8)
+  assert (set1.num_train, set1.num_test, set1.psi, set1.cutoff) == (80_000, 8, 0.7, 8)
+  assert (set1.thresholds, set1.invert, set1.mix_per_code) == ("0.6", "1,1,0,1", 0)
+  assert (set1.attributes, set1.name) == ("gender,glasses,age,expression", "ffhq_sg1_latents")
+  assert set1.ckpt == "demo"  # the config names none: the command's fallback
+  plain = filled(num_train=4, attributes="a")
+  assert (plain.psi, plain.cutoff, plain.thresholds, plain.num_test) == (1.0, None, "0.5", 0)
+  with pytest.raises(ValueError, match="--num-train is needed"):
+    filled(attributes="a")
+  with pytest.raises(FileNotFoundError, match="config file 'configs/none.py' does not exist"):
+    filled(config="configs/none.py")
+
+
 def test_kind_agnostic_noise_helpers(v1_generator):
   config, variables = generators.read_generator(v1_generator)
   shapes = generators.noise_shapes(config)

@@ -157,7 +157,7 @@ def main(argv=None) -> int:
     if args.data_dir and args.name and args.process_count == 1:
       path = assemble(args.out, args.data_dir, args.name, names)
       print(f"wrote {path}")
-  except (OSError, ValueError, KeyError, ImportError, AttributeError) as e:  # bad input
+  except (OSError, ValueError, KeyError, ImportError, AttributeError) as e:
     print(f"error: {e}", file=sys.stderr)
     return 1
   return 0
