@@ -50,7 +50,8 @@ def base_config() -> ml_collections.ConfigDict:
   c.disc.max_channels = 512
 
   c.train = ml_collections.ConfigDict()
-  c.train.img_size = 256  # D and all image losses; the generator output is box-downsampled
+  c.train.img_size = 256  # D and all image losses; the generator output is resized to it by
+  c.train.resize = "box"  # box averaging (StyleGAN2 code) or "bilinear" (v1 code, F.interpolate)
   c.train.noise_dim = 64
   c.train.render_noise_mode = "random"  # the official code renders with fresh noise
   c.train.source_image = "render"  # from w by the generator (official), or "dataset": stored
@@ -68,6 +69,14 @@ def base_config() -> ml_collections.ConfigDict:
   c.train.lambda_lpips_cyc = 1.0
   c.train.lambda_nb = 0.01
   c.train.ema_decay = 0.999
+
+  # The InterFaceGAN baseline. Its boundaries live in W; with truncation_psi < 1 the dataset's
+  # W+ codes were truncated (psi on layers < truncation_cutoff) after mapping, and an edit
+  # w + a n made before the truncation moves layer l by a * psi_l * n (InterFaceGAN's v1 W
+  # edits); psi 1 edits every W+ layer by a * n (the official StyleGAN2 baseline).
+  c.interfacegan = ml_collections.ConfigDict()
+  c.interfacegan.truncation_psi = 1.0
+  c.interfacegan.truncation_cutoff = 0
 
   c.optim = ml_collections.ConfigDict()
   c.optim.lr = 1e-5

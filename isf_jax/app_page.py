@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from isf_jax import editor
-from isf_jax.layers import LAYER_PRESETS
+from isf_jax.layers import layer_presets
 
 # gradio reports usage to its makers unless told not to; a local editor does not
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
@@ -184,7 +184,7 @@ def build_page(session):
 
   translator = session.translator
   attributes = translator.attributes
-  presets = all(a in LAYER_PRESETS for a in attributes)
+  presets = all(a in layer_presets(translator.generator_config.kind) for a in attributes)
   # gradio's copies of served files and uploads: those older than an hour removed hourly
   with gr.Blocks(title="ISF-GAN editor", delete_cache=(3600, 3600)) as page:
     gr.Markdown(

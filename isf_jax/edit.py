@@ -108,7 +108,8 @@ def run(args, outdir: Path, log) -> dict:
     psi=args.psi if seeded else None,
     cutoff=args.cutoff if seeded else None,
   )
-  layer_mask(args.layers, targets, translator.num_layers)  # bad layers fail before inverting
+  kind = translator.generator_config.kind
+  layer_mask(args.layers, targets, translator.num_layers, kind)  # bad layers fail early
   translator = editor.with_source_classifier(translator, targets, source_labels, args.isf)
   wp, inputs = load_inputs(args, translator, log)
   return editor.write_outputs(translator, request, wp, inputs, outdir, progress=True).manifest

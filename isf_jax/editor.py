@@ -93,7 +93,9 @@ def write_outputs(
 ) -> EditResult:
   """Edit W+ [N, L, C] and write every output of `request` into the existing `outdir`."""
   outdir = Path(outdir)
-  mask = layer_mask(request.layers, request.targets, translator.num_layers)
+  mask = layer_mask(
+    request.layers, request.targets, translator.num_layers, translator.generator_config.kind
+  )
   labels = read_source_labels(translator, request, wp)
   label_list = labels.astype(int).tolist() if labels is not None else None
   if request.source_labels is not None:

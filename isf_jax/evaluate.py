@@ -3,6 +3,8 @@
   python -m isf_jax.evaluate --config configs/demo.py --workdir runs/demo
   python -m isf_jax.evaluate --config configs/ffhq.py --workdir runs/ffhq \\
       [--isf DIR] [--generator DIR] [--fid_reference STATS.npz|IMAGE_DIR] [--classifier A=PKL]
+  python -m isf_jax.evaluate --config configs/ffhq_sg1.py --workdir runs/ffhq_sg1 \\
+      --boundary age=stylegan_ffhq_age_w_boundary.npy ...   (InterFaceGAN's released files)
 
 Protocol (paper IV and SI A-A; the official `eval/*.py`, minus their bugs: docs/evaluation.md):
 every one of the first `--num_test` (1000) held-out test codes is translated with each attribute
@@ -35,12 +37,13 @@ from ml_collections import config_flags
 from isf_jax.evaluation import Protocol, evaluate_from_config, markdown
 
 
-def _split_assignment(text: str) -> tuple[str, str]:
-  if text == "none":
+def _split_assignment(text: str, flag: str = "--classifier") -> tuple[str, str]:
+  if text == "none" and flag == "--classifier":
     return "none", "none"
   name, sep, path = text.partition("=")
   if not sep or not name or not path:
-    raise ValueError(f"--classifier takes NAME=PATH (or none), got {text!r}")
+    alternative = " (or none)" if flag == "--classifier" else ""
+    raise ValueError(f"{flag} takes NAME=PATH{alternative}, got {text!r}")
   return name, path
 
 
@@ -60,12 +63,13 @@ def main(argv):
   )
   try:
     classifiers = dict(_split_assignment(c) for c in f.classifier)
+    boundaries = dict(_split_assignment(b, "--boundary") for b in f.boundary)
     results = evaluate_from_config(
       f.config, f.workdir, isf=f.isf, generator=f.generator, out=f.out,
       methods=tuple(f.methods), protocol=protocol, metric_weights=f.metric_weights,
       inception_variant=f.inception_variant, fid_reference=f.fid_reference,
       num_fid_reference=f.num_fid_reference, classifiers=classifiers,
-      invert=f.classifier_invert, interfacegan_alpha=f.interfacegan_alpha,
+      invert=f.classifier_invert, interfacegan_alpha=f.interfacegan_alpha, boundaries=boundaries,
       attributes=f.attributes or None, fid=f.fid,
     )  # fmt: skip
   except (FileNotFoundError, ValueError) as e:
@@ -102,6 +106,12 @@ def _define_flags():
   )
   flags.DEFINE_bool("fid", True, "compute FID (--nofid: skip Inception and the reference set)")
   flags.DEFINE_float("interfacegan_alpha", None, "InterFaceGAN edit strength (default 3.0)")
+  flags.DEFINE_multi_string(
+    "boundary",
+    [],
+    "ATTRIBUTE=PATH of an InterFaceGAN boundary .npy ([1, C]) for the baseline "
+    "(default: trained on the training split)",
+  )
   flags.mark_flags_as_required(["config", "workdir"])
 
 

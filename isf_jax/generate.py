@@ -1,4 +1,4 @@
-"""Render images from a StyleGAN2 generator.
+"""Render images from a StyleGAN2 or StyleGAN v1 generator.
 
   python -m isf_jax.generate --ckpt CKPT --seeds 0-15 --psi 0.7 --out grid.png [--outdir DIR]
 
@@ -20,12 +20,11 @@ import numpy as np
 from tqdm import tqdm
 
 from isf_jax import images
-from isf_jax.generators import load_generator
+from isf_jax.generators import NOISE_MODES, load_generator
 from isf_jax.seeds import parse_seeds, seed_latents
-from isf_jax.stylegan2.networks import NOISE_MODES, Generator
 
 
-def render(model: Generator, variables, z, *, psi, cutoff, noise_mode, batch_size, seed=0):
+def render(model, variables, z, *, psi, cutoff, noise_mode, batch_size, seed=0):
   """Images for all z in batches of `batch_size`, with a progress bar. [N, R, R, C] uint8."""
 
   @jax.jit

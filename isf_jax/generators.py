@@ -15,12 +15,14 @@ import json
 from pathlib import Path
 
 import jax.numpy as jnp
+import numpy as np
 
 from isf_jax import checkpoints
 
 DEMO = "demo"
 MAKE_COMMAND = "isf-jax-convert stylegan2 SRC OUT"
 KINDS = ("stylegan2", "stylegan1")
+NOISE_MODES = ("const", "none", "random")  # both kinds' `synthesize(noise_mode=...)`
 
 
 def is_demo(spec) -> bool:
@@ -34,6 +36,28 @@ def generator_module(config, dtype=jnp.float32):
   else:
     from isf_jax.stylegan2.networks import Generator
   return Generator(config, dtype=jnp.dtype(dtype))
+
+
+def noise_shapes(config) -> list[tuple[int, int]]:
+  """[(R, R)] of each noise input, in the order `synthesize(noise=[...])` takes them."""
+  if config.kind == "stylegan1":
+    from isf_jax.stylegan1.config import noise_resolution
+  else:
+    from isf_jax.stylegan2.config import noise_resolution
+  return [(noise_resolution(i),) * 2 for i in range(config.num_conv_layers)]
+
+
+def const_noise(config, variables) -> list | None:
+  """The generator's fixed noise maps [R, R] in the order of `noise_shapes`; None when its
+  variables keep none."""
+  first = ("input", "conv1") if config.kind == "stylegan1" else ("conv1",)
+  layers = [(4, name) for name in first]
+  layers += [(res, name) for res in config.resolutions[1:] for name in ("conv0", "conv1")]
+  try:
+    blocks = variables["buffers"]["synthesis"]
+    return [np.asarray(blocks[f"b{res}"][name]["noise_const"]) for res, name in layers]
+  except KeyError:
+    return None
 
 
 def read_generator(spec):

@@ -9,7 +9,8 @@ against the LPIPS-VGG distance (NVIDIA's vgg16 equals LPIPS-VGG v0.1), with
   loss       = LPIPS + 1e5 * sum over the noise pyramid of (autocorrelation at lag 1)^2
 
 where t = step / steps; after each step every noise map is renormalised to zero mean and
-unit variance. Images above 256 px are box-downsampled to 256 before LPIPS.
+unit variance. Images above 256 px are box-downsampled to 256 before LPIPS. Works with either
+generator kind (StyleGAN2 or v1: `isf_jax.generators.generator_module`).
 """
 
 from __future__ import annotations
@@ -25,10 +26,9 @@ import numpy as np
 import optax
 from tqdm import tqdm
 
+from isf_jax.generators import generator_module, noise_shapes
 from isf_jax.losses import box_downsample
 from isf_jax.photos import load_photo
-from isf_jax.stylegan2.config import GeneratorConfig, noise_resolution
-from isf_jax.stylegan2.networks import Generator, MappingNetwork
 
 SPACES = ("w", "wp")
 LPIPS_SIZE = 256
@@ -70,11 +70,12 @@ class Projection:
   reconstruction: np.ndarray  # [R, R, 3] in [-1, 1]: the latent rendered with `noise`
 
 
-def w_statistics(config: GeneratorConfig, variables: dict, num_samples: int, seed: int = 123):
+def w_statistics(config, variables: dict, num_samples: int, seed: int = 123):
   """(w_avg [C], w_std): mean of mapped z ~ N(0, I) and the RMS distance from it."""
   z = np.random.RandomState(seed).randn(num_samples, config.z_dim).astype(np.float32)
-  mapping_vars = {c: variables[c]["mapping"] for c in ("params", "buffers")}
-  w = np.asarray(jax.jit(MappingNetwork(config).apply)(mapping_vars, z), np.float64)
+  generator = generator_module(config)
+  ws = jax.jit(lambda v, z: generator.apply(v, z, method="map"))(variables, z)  # [N, L, C]
+  w = np.asarray(ws[:, 0], np.float64)
   w_avg = w.mean(axis=0)
   w_std = np.sqrt(np.sum((w - w_avg) ** 2) / num_samples)
   return w_avg.astype(np.float32), float(w_std)
@@ -129,18 +130,18 @@ def fit_square(pixels, resolution: int) -> np.ndarray:
 
 
 @functools.lru_cache(maxsize=8)
-def _projector_fns(generator_config: GeneratorConfig, config: ProjectorConfig, lpips_model):
+def _projector_fns(generator_config, config: ProjectorConfig, lpips_model):
   """Jitted (step, reconstruct) for one generator architecture, settings and LPIPS module:
   compiled once, then reused for every image (called with num_steps and w_avg_samples
   normalised away: the step count is an argument)."""
-  generator = Generator(generator_config)
+  generator = generator_module(generator_config)  # StyleGAN2 or v1
   num_ws = generator_config.num_ws
   lpips_size = min(generator_config.resolution, LPIPS_SIZE)
   optimizer = _optimizer()
 
   def synthesize(gen_vars, w, noise):  # [1, C] or [1, L, C] -> [1, R, R, 3]
     ws = jnp.broadcast_to(w[:, None], (1, num_ws, w.shape[-1])) if w.ndim == 2 else w
-    return generator.apply(gen_vars, ws, noise=noise, method=Generator.synthesize)
+    return generator.apply(gen_vars, ws, noise=noise, method="synthesize")
 
   def distance(lpips_vars, image, target_small):
     return lpips_model.apply(lpips_vars, box_downsample(image, lpips_size), target_small)[0]
@@ -179,7 +180,7 @@ def _optimizer():
 
 
 def project(
-  generator_config: GeneratorConfig,
+  generator_config,
   generator_variables: dict,
   target,
   lpips=None,
@@ -217,7 +218,7 @@ def project(
   shape = (1, c) if config.space == "w" else (1, generator_config.num_ws, c)
   params = {
     "w": _initial_latent(initial_latent, w_avg, shape),
-    "noise": _initial_noise(initial_noise, generator_config.num_conv_layers, key),
+    "noise": _initial_noise(initial_noise, noise_shapes(generator_config), key),
   }
   opt_state = _optimizer().init(params)
   step, reconstruct = _projector_fns(
@@ -259,8 +260,7 @@ def _initial_latent(latent, w_avg, shape) -> jax.Array:
   return jnp.asarray(latent)[None]
 
 
-def _initial_noise(noise, num_layers: int, key) -> list:
-  shapes = [(noise_resolution(i),) * 2 for i in range(num_layers)]
+def _initial_noise(noise, shapes, key) -> list:
   if noise is None:
     return [jax.random.normal(jax.random.fold_in(key, i), s) for i, s in enumerate(shapes)]
   if [np.shape(n) for n in noise] != shapes:

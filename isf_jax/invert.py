@@ -29,10 +29,9 @@ import jax.numpy as jnp
 import numpy as np
 
 from isf_jax import inversion
+from isf_jax.generators import const_noise, generator_module
 from isf_jax.losses import box_downsample
 from isf_jax.photos import load_photo
-from isf_jax.stylegan2.config import GeneratorConfig
-from isf_jax.stylegan2.networks import Generator
 
 MODES = ("optimize", "encoder", "encoder+optimize")
 CONVERT_HINT = "isf-jax-convert e4e e4e_ffhq_encode.pt ckpts/e4e, then use ckpts/e4e/encoder"
@@ -114,7 +113,7 @@ class Encoder:
     return e4e.encode_fn(self.config, self.variables)
 
 
-def check_encoder(encoder_config, generator_config: GeneratorConfig, source: str = "encoder"):
+def check_encoder(encoder_config, generator_config, source: str = "encoder"):
   """The encoder must output the generator's W+: n_styles == num_ws, style_dim == w_dim."""
   want = (generator_config.num_ws, generator_config.w_dim)
   have = (encoder_config.n_styles, encoder_config.style_dim)
@@ -126,7 +125,7 @@ def check_encoder(encoder_config, generator_config: GeneratorConfig, source: str
     )
 
 
-def load_encoder(path, generator_config: GeneratorConfig) -> Encoder:
+def load_encoder(path, generator_config) -> Encoder:
   """A directory written by `isf-jax-convert e4e` (OUT/encoder) or `e4e.save_encoder`."""
   from isf_jax.encoders import e4e
 
@@ -168,7 +167,7 @@ class Inversion:
 def invert(
   images,
   mode: str,
-  generator_config: GeneratorConfig,
+  generator_config,
   generator_variables: dict,
   encoder: Encoder | None = None,
   steps: int = 1000,
@@ -192,7 +191,7 @@ def invert(
     lpips = load_lpips(lpips_net, "0.1", check_range=False)
   if mode != "encoder":
     projector = inversion.ProjectorConfig(num_steps=steps, space=space, lpips_net=lpips_net)
-  const_noise = _const_noise(generator_config, generator_variables)
+  fixed_noise = const_noise(generator_config, generator_variables)
   results = []
   for image in images:
     start = time.perf_counter()
@@ -215,7 +214,7 @@ def invert(
         seed=seed,
         progress=progress,
         initial_latent=initial,
-        initial_noise=const_noise if initial is not None else None,
+        initial_noise=fixed_noise if initial is not None else None,
       )
       initial, rendered = projection.latent, projection.reconstruction
       quality = (projection.lpips, projection.psnr)
@@ -250,32 +249,17 @@ def _check_mode(mode: str, encoder: Encoder | None, space: str | None) -> str | 
   return "wp" if mode == "encoder+optimize" else None
 
 
-def _const_noise(config: GeneratorConfig, variables: dict) -> list | None:
-  """The generator's constant noise maps [R, R], one per conv layer in order; None when its
-  variables keep them elsewhere (the projector then starts from random maps)."""
-  try:
-    blocks = variables["buffers"]["synthesis"]
-    convs = [(res, name) for res in config.resolutions for name in _block_convs(res)]
-    return [np.asarray(blocks[f"b{res}"][name]["noise_const"]) for res, name in convs]
-  except KeyError:
-    return None
-
-
-def _block_convs(resolution: int) -> tuple[str, ...]:
-  return ("conv1",) if resolution == 4 else ("conv0", "conv1")
-
-
 @functools.lru_cache(maxsize=8)
-def _reconstruction_fn(config: GeneratorConfig, lpips_model):
+def _reconstruction_fn(config, lpips_model):
   """Jitted (generator vars, LPIPS vars, W+ [1, L, C], photo [1, R, R, 3]) -> (render
   [R, R, 3] clipped to [-1, 1], LPIPS), with the constant noise maps and the projector's
   LPIPS resolution."""
-  generator = Generator(config)
+  generator = generator_module(config)  # StyleGAN2 or v1
   size = min(config.resolution, inversion.LPIPS_SIZE)
 
   @jax.jit
   def reconstruct(generator_variables, lpips_variables, wp, target):
-    image = generator.apply(generator_variables, wp, method=Generator.synthesize)
+    image = generator.apply(generator_variables, wp, method="synthesize")
     image = jnp.clip(image, -1, 1)
     small = (box_downsample(image, size), box_downsample(target, size))
     return image[0], lpips_model.apply(lpips_variables, *small)[0]

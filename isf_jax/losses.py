@@ -9,6 +9,13 @@ from __future__ import annotations
 import jax
 import jax.numpy as jnp
 
+from isf_jax.metrics.resize import resize_bilinear_torch
+
+# How rendered images reach the D/loss size: "box" averages factor x factor blocks (the official
+# StyleGAN2 code's AdaptiveAvgPool2d), "bilinear" is torch F.interpolate(mode="bilinear",
+# align_corners=False) without antialiasing (the official StyleGAN v1 code).
+RESIZE_MODES = ("box", "bilinear")
+
 
 def bce_with_logits(logits, targets, pos_weight=None):
   """Mean binary cross-entropy on logits; `pos_weight` [K] scales the positive term (torch)."""
@@ -68,3 +75,14 @@ def box_downsample(images, size: int):
     raise ValueError(f"cannot box-downsample {h}x{w} to {size}")
   f = h // size
   return images.reshape(n, size, f, size, f, c).mean(axis=(2, 4))
+
+
+def resize_to(images, size: int, mode: str = "box"):
+  """[N, H, H, C] -> [N, size, size, C] by `mode` (RESIZE_MODES); unchanged at `size`."""
+  if mode not in RESIZE_MODES:
+    raise ValueError(f"resize mode must be one of {RESIZE_MODES}, got {mode!r}")
+  if images.shape[1] == size and images.shape[2] == size:
+    return images
+  if mode == "box":
+    return box_downsample(images, size)
+  return resize_bilinear_torch(images, (size, size))

@@ -1,6 +1,6 @@
 """One ISF-GAN iteration: a discriminator step, then an ISF step (official order, 1:1).
 
-Pure, module-level functions. The frozen networks (StyleGAN2, LPIPS) enter as arguments
+Pure, module-level functions. The frozen networks (StyleGAN2 or v1, LPIPS) enter as arguments
 (`frozen`), never as part of the train state; the modules and optimisers are bound with
 `functools.partial` (`Networks`). Per-step randomness is `fold_in(state.rng, state.step)`.
 """
@@ -38,7 +38,7 @@ class Networks:
 
   isf: Any  # isf_jax.models.isf.ISF
   discriminator: Any  # isf_jax.models.discriminator.Discriminator
-  generator: Any  # isf_jax.stylegan2.Generator
+  generator: Any  # isf_jax.stylegan2 or isf_jax.stylegan1 Generator
   lpips: Any  # isf_jax.lpips.LPIPS
   isf_tx: optax.GradientTransformation
   d_tx: optax.GradientTransformation
@@ -46,7 +46,8 @@ class Networks:
 
 
 def render(nets: Networks, frozen, wp, key):
-  """W+ -> float32 image at the D/loss size (box-downsampled), with the configured noise mode.
+  """W+ -> float32 image at the D/loss size (resized by config.train.resize: box averaging, as
+  the official StyleGAN2 code, or bilinear, as its v1 code), with the configured noise mode.
 
   With `remat_generator` the generator's activations are recomputed in the backward pass
   instead of stored, trading compute for memory in the three renders the ISF loss
@@ -61,7 +62,8 @@ def render(nets: Networks, frozen, wp, key):
 
   if cfg.remat_generator:
     synthesize = jax.checkpoint(synthesize)
-  return losses.box_downsample(synthesize(wp, key).astype(jnp.float32), cfg.img_size)
+  image = synthesize(wp, key).astype(jnp.float32)
+  return losses.resize_to(image, cfg.img_size, cfg.resize)
 
 
 def source_images(nets: Networks, frozen, batch, key):
@@ -71,7 +73,7 @@ def source_images(nets: Networks, frozen, batch, key):
   if cfg.source_image not in SOURCE_IMAGES:
     raise ValueError(f"source_image must be one of {SOURCE_IMAGES}, got {cfg.source_image!r}")
   if cfg.source_image == "dataset":
-    return losses.box_downsample(batch["image"], cfg.img_size)
+    return losses.resize_to(batch["image"], cfg.img_size, cfg.resize)
   return jax.lax.stop_gradient(render(nets, frozen, batch["wp"], key))
 
 

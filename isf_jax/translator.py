@@ -58,9 +58,10 @@ def _pad_to(x: np.ndarray, size: int) -> np.ndarray:
 
 @dataclasses.dataclass(frozen=True, eq=False)
 class Translator:
-  """A frozen StyleGAN2 and an ISF, with the attribute names of the ISF's label slots."""
+  """A frozen generator (StyleGAN2 or v1) and an ISF, with the attribute names of the ISF's
+  label slots."""
 
-  generator_config: GeneratorConfig
+  generator_config: GeneratorConfig  # isf_jax.stylegan2 or isf_jax.stylegan1 GeneratorConfig
   generator_variables: dict
   isf_kwargs: dict
   isf_params: dict
@@ -253,13 +254,13 @@ class Translator:
     targets: {name: 0 or 1}; attributes not named keep the source labels (`source_labels`
     [N, K] or [K], else read by the translator's classifier). layers: which W+ layers keep
     the ISF output (see `layer_mask`; "preset": the official per-attribute ranges); the
-    others are copied from the source.
+    others are copied from the source; the presets follow the generator kind.
     """
     if num_samples < 1:
       raise ValueError(f"num_samples must be at least 1, got {num_samples}")
     wp = self.as_wp(latents)
     labels = self.target_labels(targets, self.source_labels_for(wp, targets, source_labels))
-    mask = layer_mask(layers, targets, self.num_layers)
+    mask = layer_mask(layers, targets, self.num_layers, self.generator_config.kind)
     out = []
     for start, stop in _chunks(len(wp), self.batch_size, "translate", progress):
       edited = self._edit(num_samples)(

@@ -63,3 +63,92 @@ def test_save_and_load_boundaries(tmp_path):
   assert loaded.names == ("x", "y") and meta == {"data": "demo"}
   np.testing.assert_array_equal(loaded.normals, b.normals)
   assert [p.name for p in tmp_path.iterdir()] == ["b.npz"]  # no temporary left behind
+
+
+def test_w_edit_before_truncation_is_a_scaled_edit_of_the_truncated_codes():
+  """InterFaceGAN's StyleGAN v1 edit: w + a n in W, then psi 0.7 on W+ layers 0-7. On the
+  dataset's truncated W+ codes that is layer l + a psi_l n, and W is layer `cutoff`."""
+  from isf_jax.stylegan1.networks import truncate
+
+  rng = np.random.default_rng(0)
+  w, w_avg = rng.normal(size=(3, 6)), rng.normal(size=6)
+  normal = rng.normal(size=6)
+  normal /= np.linalg.norm(normal)
+  target = np.array([1.0, 0.0, 1.0])
+
+  def truncated(w):  # [N, C] -> [N, 18, C] as InterFaceGAN's TruncationModule
+    return np.asarray(truncate(np.repeat(w[:, None], 18, axis=1), w_avg, 0.7, 8))
+
+  sign = (2 * target - 1)[:, None]
+  expected = truncated(w + 3.0 * sign * normal)
+  scale = interfacegan.truncation_coefficients(18, 0.7, 8)
+  np.testing.assert_allclose(scale, [0.7] * 8 + [1.0] * 10)
+  edited = interfacegan.edit(jnp.asarray(truncated(w)), normal, jnp.asarray(target), 3.0, scale)
+  np.testing.assert_allclose(np.asarray(edited), expected, atol=1e-5)
+  layer = interfacegan.untruncated_layer(18, 0.7, 8)
+  np.testing.assert_allclose(truncated(w)[:, layer], w, atol=1e-6)
+  assert interfacegan.untruncated_layer(18, 1.0, 0) == 0
+  with pytest.raises(ValueError, match="every one of the 18 W\\+ layers is truncated"):
+    interfacegan.untruncated_layer(18, 0.7, 18)
+
+
+def test_boundaries_train_on_the_chosen_layer():
+  latents, scores, direction = _separable(n=1000, seed=4)
+  wp = np.stack([np.zeros_like(latents), latents], axis=1)  # [N, 2, C]: only layer 1 informs
+  boundaries = interfacegan.train_boundaries(wp, scores[:, None], ["a"], layer=1)
+  assert boundaries.normals[0] @ direction > 0.9
+
+
+def test_released_boundary_files(tmp_path):
+  """InterFaceGAN saves each boundary with np.save as a unit normal [1, 512]."""
+  normal = np.random.default_rng(0).normal(size=(1, 512)).astype(np.float32)
+  normal /= np.linalg.norm(normal)
+  np.save(tmp_path / "stylegan_ffhq_age_w_boundary.npy", normal)
+  loaded = interfacegan.load_released_boundary(tmp_path / "stylegan_ffhq_age_w_boundary.npy", 512)
+  assert loaded.shape == (512,) and loaded.dtype == np.float32
+  np.testing.assert_array_equal(loaded, normal[0])
+  bad = {
+    "wide.npy": (
+      np.ones((2, 512)) / np.sqrt(1024),
+      r"float array \[1, C\], got float64 \(2, 512\)",
+    ),
+    "long.npy": (normal, "boundary has 512 dimensions, the latents 64"),
+    "scaled.npy": (3 * normal, "unit normal, this one has norm 3"),
+  }
+  for name, (array, message) in bad.items():
+    np.save(tmp_path / name, array)
+    with pytest.raises(ValueError, match=message):
+      interfacegan.load_released_boundary(tmp_path / name, 64 if name == "long.npy" else 512)
+  (tmp_path / "text.npy").write_text("not numpy")
+  with pytest.raises(ValueError, match="not a numpy .npy boundary"):
+    interfacegan.load_released_boundary(tmp_path / "text.npy")
+
+
+def test_evaluation_baseline_mixes_released_and_trained_boundaries(tmp_path):
+  """configs/ffhq_sg1.py: given files are used as they are, the other attributes are trained
+  on W (the first untruncated layer), and edits move W before the truncation."""
+  from configs import ffhq_sg1
+  from isf_jax.evaluation import run
+
+  config = ffhq_sg1.get_config()
+  latents, scores, direction = _separable(n=2000, dim=8, seed=5)
+  wp = np.repeat(latents[:, None], 18, axis=1).astype(np.float32)
+  wp[:, :8] *= 0.7  # truncated towards w_avg = 0
+  labels = np.repeat((scores > 0)[:, None], 4, axis=1).astype(np.float32)
+  given = np.eye(1, 8, 3, dtype=np.float32)  # [1, 8]
+  np.save(tmp_path / "age.npy", given)
+  files = run.boundary_files({"age": str(tmp_path / "age.npy")}, config.data.attributes)
+  train = {"wp": wp, "labels": labels, "probs": np.repeat(scores[:, None], 4, axis=1)}
+  method, meta = run._interfacegan(config, train, tmp_path, None, files, wp.shape[1:])
+  assert meta["truncation"] == {"psi": 0.7, "cutoff": 8}
+  assert sorted(meta["boundary_val_accuracy"]) == ["expression", "gender", "glasses"]
+  targets = jnp.ones((2, 4))
+  moved = np.asarray(method.edit(jnp.asarray(wp[:2]), targets, 2, None)) - wp[:2]  # age
+  np.testing.assert_allclose(moved[:, :8], 3.0 * 0.7 * np.broadcast_to(given, (2, 8, 8)), atol=1e-6)
+  np.testing.assert_allclose(moved[:, 8:], 3.0 * np.broadcast_to(given, (2, 10, 8)), atol=1e-6)
+  gender = np.asarray(method.edit(jnp.asarray(wp[:1]), targets, 0, None))[0, 8] - wp[0, 8]
+  assert gender @ direction / 3.0 > 0.9  # trained on W, oriented towards label 1
+  with pytest.raises(ValueError, match="unknown attributes \\['smile'\\]"):
+    run.boundary_files({"smile": str(tmp_path / "age.npy")}, config.data.attributes)
+  with pytest.raises(FileNotFoundError, match="do not exist"):
+    run.boundary_files({"age": str(tmp_path / "none.npy")}, config.data.attributes)

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from isf_jax import images, inversion, invert
+from isf_jax import generators, images, inversion, invert
 from isf_jax.encoders import e4e
 from isf_jax.translator import Translator
 from tests.helpers.editing import make_encoder_checkpoint, make_isf_checkpoint
@@ -61,7 +61,7 @@ def test_encoder_then_projector_starts_at_the_encoders_reconstruction(
   """Step 0 of encoder+optimize renders the encoder's code with the generator's constant
   noise, i.e. exactly the "encoder" mode's reconstruction."""
   encoded = translator.invert(photo, mode="encoder", lpips_net="alex")
-  const_noise = invert._const_noise(translator.generator_config, translator.generator_variables)
+  const_noise = generators.const_noise(translator.generator_config, translator.generator_variables)
   projection = inversion.project(
     translator.generator_config,
     translator.generator_variables,

@@ -1,6 +1,7 @@
 """The jitted ISF-GAN iteration on tiny networks: it runs, updates both nets, and is the same
 on 4 simulated devices as on 1."""
 
+import dataclasses
 import functools
 import os
 import subprocess
@@ -50,7 +51,7 @@ def test_source_images_rendered_or_read_from_the_batch():
 
   def source_images(source_image, **batch_items):
     cfg = ml_collections.ConfigDict(
-      dict(img_size=16, render_noise_mode="const", source_image=source_image,
+      dict(img_size=16, resize="box", render_noise_mode="const", source_image=source_image,
            remat_generator=False)
     )  # fmt: skip
     nets = train_step.Networks(None, None, generator, None, None, None, cfg)
@@ -75,7 +76,7 @@ def test_rematerialised_render_has_the_same_gradient():
   grads = []
   for remat in (False, True):
     cfg = ml_collections.ConfigDict(
-      dict(img_size=16, render_noise_mode="const", remat_generator=remat)
+      dict(img_size=16, resize="box", render_noise_mode="const", remat_generator=remat)
     )
     nets = train_step.Networks(None, None, generator, None, None, None, cfg)
 
@@ -121,3 +122,34 @@ def test_four_devices_equal_one_device():
   _, devices, _, diff = line.split()
   assert devices == "4"
   assert float(diff) < 1e-5, line
+
+
+def test_render_brings_images_to_the_loss_size_as_configured():
+  """config.train.resize: "box" averages 4x4 blocks here (the StyleGAN2 code's adaptive average
+  pooling), "bilinear" is torch's F.interpolate(mode="bilinear") without corner alignment (the
+  StyleGAN v1 code: at a factor of 4 each output pixel mixes input pixels 4i+1 and 4i+2 only;
+  at a factor of 2 the two modes agree); a dataset image is resized the same way."""
+  from isf_jax.losses import box_downsample, resize_to
+  from isf_jax.metrics.resize import resize_bilinear_torch
+
+  wp = jnp.asarray(tiny_batch(0)["wp"][:2])
+  full = None
+  for mode, expect in (("box", box_downsample), ("bilinear", resize_bilinear_torch)):
+    nets, frozen, _ = tiny_setup(resize=mode, img_size=8)
+    full = nets.generator.apply(frozen["generator"], wp, noise_mode="const", method="synthesize")
+    small = train_step.render(nets, frozen, wp, jax.random.key(0))
+    assert small.shape == (2, 8, 8, 3)
+    size = 8 if mode == "box" else (8, 8)
+    np.testing.assert_allclose(small, expect(full, size), atol=1e-6)
+    cfg = nets.cfg.copy_and_resolve_references()
+    cfg.source_image = "dataset"
+    nets = dataclasses.replace(nets, cfg=cfg)
+    stored = train_step.source_images(nets, frozen, {"image": full}, None)
+    np.testing.assert_allclose(stored, expect(full, size), atol=1e-6)
+  assert not np.allclose(box_downsample(full, 8), resize_to(full, 8, "bilinear"), atol=1e-3)
+  np.testing.assert_allclose(
+    resize_to(full, 8, "bilinear")[:, 1, 2], full[:, 5:7, 9:11].mean(axis=(1, 2)), atol=1e-6
+  )
+  np.testing.assert_allclose(box_downsample(full, 16), resize_to(full, 16, "bilinear"), atol=1e-6)
+  with pytest.raises(ValueError, match="resize mode must be one of"):
+    resize_to(full, 8, "nearest")

@@ -7,6 +7,15 @@ the set each, at most half) as positives and negatives, train `sklearn.svm.SVC(k
 separating hyperplane. The official ISF-GAN StyleGAN2 baseline (`train_boundary.py`,
 `interfacegan_edit.py`) trains on the first W+ layer and edits all W+ layers with
 w +- 3.0 n; the same here. The normal is oriented so that +n raises the dataset label.
+
+StyleGAN v1 (Set1): InterFaceGAN's released `stylegan_*_w_boundary.npy` files ([1, 512], unit
+norm) were trained on W before the truncation (`generate_data.py` saves `w.npy` untruncated) and
+edit W, which `synthesize(..., "w")` then truncates (psi 0.7 on W+ layers 0-7,
+`TruncationModule`). The official ISF-GAN v1 baseline (`styleganv1/interfacegan_edit.py`) does
+the same with w +- 3.0 n. Truncation is affine, so on the dataset's truncated W+ codes that edit
+is layer l + 3.0 psi_l n (`truncation_coefficients`), and W is the first untruncated layer.
+InterFaceGAN's own `linear_interpolate` instead moves W to distance exactly alpha from the
+hyperplane (w + (alpha - w.n) n); the baseline follows the ISF-GAN script.
 """
 
 from __future__ import annotations
@@ -75,10 +84,13 @@ def label_scores(labels, probs=None) -> np.ndarray:
   return probs * np.sign(np.asarray(means))
 
 
-def train_boundaries(wp, labels, names, probs=None, seed: int = 0, **kwargs) -> Boundaries:
-  """One boundary per attribute, trained on the first W+ layer of wp [N, L, C]."""
+def train_boundaries(
+  wp, labels, names, probs=None, seed: int = 0, layer: int = 0, **kwargs
+) -> Boundaries:
+  """One boundary per attribute, trained on W+ layer `layer` of wp [N, L, C] (the first in the
+  official StyleGAN2 baseline; `untruncated_layer` for W under truncation)."""
   wp = np.asarray(wp)
-  latents = wp[:, 0] if wp.ndim == 3 else wp  # [N, C]
+  latents = wp[:, layer] if wp.ndim == 3 else wp  # [N, C]
   scores = label_scores(labels, probs)
   if scores.shape[1] != len(names):
     raise ValueError(f"labels have {scores.shape[1]} attributes but names are {list(names)}")
@@ -91,13 +103,56 @@ def train_boundaries(wp, labels, names, probs=None, seed: int = 0, **kwargs) -> 
   return Boundaries(tuple(names), np.stack(normals), np.asarray(accuracies))
 
 
-def edit(wp, normal, target, alpha: float = ALPHA):
+def edit(wp, normal, target, alpha: float = ALPHA, layer_scale=None):
   """w + alpha n towards target 1, w - alpha n towards 0, on every W+ layer.
 
-  wp [N, L, C] (or [N, C]), normal [C], target [N] in {0, 1} -> like wp."""
+  wp [N, L, C] (or [N, C]), normal [C], target [N] in {0, 1} -> like wp. layer_scale [L]:
+  the step on layer l is alpha * layer_scale[l] (`truncation_coefficients`: a W edit seen
+  through the truncation); None: 1 everywhere."""
   sign = 2.0 * target.astype(wp.dtype) - 1.0  # [N]
   sign = sign.reshape(sign.shape + (1,) * (wp.ndim - 1))
-  return wp + sign * alpha * normal.astype(wp.dtype)
+  step = alpha * normal.astype(wp.dtype)  # [C]
+  if layer_scale is not None:
+    step = layer_scale.astype(wp.dtype)[:, None] * step  # [L, C]
+  return wp + sign * step
+
+
+def truncation_coefficients(num_layers: int, psi: float, cutoff: int) -> np.ndarray:
+  """[L]: psi on W+ layers below `cutoff`, 1 above: how truncation w_avg + psi_l (w - w_avg)
+  scales a step in W on each layer (InterFaceGAN `TruncationModule`)."""
+  return np.where(np.arange(num_layers) < cutoff, psi, 1.0).astype(np.float32)
+
+
+def untruncated_layer(num_layers: int, psi: float, cutoff: int) -> int:
+  """The W+ layer that holds W itself: 0 without truncation, else `cutoff` (the first layer
+  the truncation leaves alone)."""
+  if psi == 1.0:
+    return 0
+  if not 0 <= cutoff < num_layers:
+    raise ValueError(
+      f"every one of the {num_layers} W+ layers is truncated (cutoff {cutoff}): W is not stored"
+    )
+  return cutoff
+
+
+def load_released_boundary(path, w_dim: int | None = None) -> np.ndarray:
+  """A boundary file as InterFaceGAN releases it (`np.save` of the unit normal, [1, C], e.g.
+  `stylegan_ffhq_age_w_boundary.npy`) -> float32 [C]."""
+  try:
+    normal = np.load(path, allow_pickle=False)
+  except (OSError, ValueError) as e:
+    raise ValueError(f"{path}: not a numpy .npy boundary ({e})") from e
+  shape = normal.shape
+  if normal.ndim == 2 and normal.shape[0] == 1:
+    normal = normal[0]
+  if normal.ndim != 1 or not np.issubdtype(normal.dtype, np.floating):
+    raise ValueError(f"{path}: a boundary is a float array [1, C], got {normal.dtype} {shape}")
+  if w_dim is not None and normal.shape[0] != w_dim:
+    raise ValueError(f"{path}: boundary has {normal.shape[0]} dimensions, the latents {w_dim}")
+  norm = float(np.linalg.norm(normal))
+  if not np.isfinite(norm) or abs(norm - 1.0) > 1e-3:
+    raise ValueError(f"{path}: a boundary is a unit normal, this one has norm {norm:.6g}")
+  return normal.astype(np.float32)
 
 
 def save_boundaries(path, boundaries: Boundaries, meta: dict) -> None:

@@ -73,20 +73,44 @@ def _test_split(config, data_dir: str, protocol: Protocol) -> dict:
   return test
 
 
-def _interfacegan(config, train_split, out_dir: Path, alpha) -> tuple[Method, dict]:
-  """(the baseline method, its meta) with boundaries trained on the training split."""
+def _interfacegan(config, train_split, out_dir: Path, alpha, boundary_files, w_shape):
+  """(the baseline method, its meta): boundaries from InterFaceGAN's files where given
+  ({attribute: .npy}), the others trained on the training split; the edit moves W before
+  the data's truncation (config.interfacegan) when it had one."""
   from isf_jax.baselines import interfacegan
 
   names = list(config.data.attributes)
+  num_layers, w_dim = w_shape
   alpha = interfacegan.ALPHA if alpha is None else alpha
-  boundaries = interfacegan_boundaries(
-    train_split, names, out_dir / "interfacegan_boundaries.npz", config.data.name
-  )
-  meta = {
-    "alpha": alpha,
-    "boundary_val_accuracy": dict(zip(names, boundaries.val_accuracy.tolist(), strict=True)),
-  }
-  return interfacegan_method(boundaries.normals, alpha), meta
+  psi, cutoff = config.interfacegan.truncation_psi, config.interfacegan.truncation_cutoff
+  given = {a: interfacegan.load_released_boundary(p, w_dim) for a, p in boundary_files.items()}
+  meta = {"alpha": alpha, "boundaries": {a: str(p) for a, p in boundary_files.items()}}
+  if psi != 1.0:
+    meta["truncation"] = {"psi": psi, "cutoff": cutoff}
+  missing = [a for a in names if a not in given]
+  if missing:
+    trained = interfacegan_boundaries(
+      train_split, names, out_dir / "interfacegan_boundaries.npz", config.data.name,
+      layer=interfacegan.untruncated_layer(num_layers, psi, cutoff),
+    )  # fmt: skip
+    accuracy = dict(zip(names, trained.val_accuracy.tolist(), strict=True))
+    meta["boundary_val_accuracy"] = {a: accuracy[a] for a in missing}
+    given.update({a: trained.normals[names.index(a)] for a in missing})
+  normals = np.stack([given[a] for a in names])  # [K, C]
+  scale = interfacegan.truncation_coefficients(num_layers, psi, cutoff) if psi != 1.0 else None
+  return interfacegan_method(normals, alpha, scale), meta
+
+
+def boundary_files(assignments, attributes) -> dict:
+  """{attribute: path} of InterFaceGAN boundary files, checked against the attributes."""
+  files = dict(assignments or {})
+  unknown = sorted(set(files) - set(attributes))
+  if unknown:
+    raise ValueError(f"boundaries given for unknown attributes {unknown}; known: {attributes}")
+  absent = [str(p) for p in files.values() if not Path(p).is_file()]
+  if absent:
+    raise FileNotFoundError(f"boundary file(s) {absent} do not exist")
+  return files
 
 
 def evaluate_from_config(
@@ -105,10 +129,14 @@ def evaluate_from_config(
   classifiers=None,
   invert=None,
   interfacegan_alpha=None,
+  boundaries=None,
   attributes=None,
   fid=True,
 ) -> dict:
-  """Library entry point of the command: load everything named by the config, run, write."""
+  """Library entry point of the command: load everything named by the config, run, write.
+
+  boundaries: {attribute: path} of InterFaceGAN's released `.npy` boundary files, used by the
+  baseline instead of training those attributes' boundaries."""
   from isf_jax.data import pipeline
 
   workdir = Path(workdir)
@@ -133,13 +161,19 @@ def evaluate_from_config(
   nets = networks.metric_networks(
     config, workdir, metric_weights, inception_variant if fid else None, classifiers, invert
   )
-  needs_train = "interfacegan" in methods or (fid and not fid_reference.endswith(".npz"))
+  boundaries = boundary_files(boundaries, list(config.data.attributes))
+  trains_boundaries = len(boundaries) < len(config.data.attributes)
+  needs_train = ("interfacegan" in methods and trains_boundaries) or (
+    fid and not fid_reference.endswith(".npz")
+  )
   train_split = (
     pipeline.load_split(data_dir, config.data.name, config.data.train_split) if needs_train
     else None
   )  # fmt: skip
   if "interfacegan" in methods:
-    method, meta["interfacegan"] = _interfacegan(config, train_split, out_dir, interfacegan_alpha)
+    method, meta["interfacegan"] = _interfacegan(
+      config, train_split, out_dir, interfacegan_alpha, boundaries, test["wp"].shape[1:]
+    )
     chosen.append(method)
   reference = None
   if fid:

@@ -17,15 +17,15 @@ TINY_GENERATOR = GeneratorConfig(
 )
 
 
-def tiny_setup(r1_on="cls", ds_decay_steps=0, source_image="render"):
+def tiny_setup(r1_on="cls", ds_decay_steps=0, source_image="render", resize="box", img_size=32):
   gen_config = TINY_GENERATOR
   generator, gen_vars = init_generator(gen_config, seed=1)
   lpips = LPIPS("alex", check_range=False)
   x = jnp.zeros((1, 32, 32, 3))
   lpips_vars = lpips.init(jax.random.key(2), x, x)
   cfg = ml_collections.ConfigDict(
-      dict(img_size=32, noise_dim=8, render_noise_mode="const", source_image=source_image,
-           remat_generator=False,
+      dict(img_size=img_size, resize=resize, noise_dim=8, render_noise_mode="const",
+           source_image=source_image, remat_generator=False,
            r1_on=r1_on, pos_weight=[1.0, 2.0, 0.5], lambda_cls=2.0, lambda_r1=1.0,
            lambda_lat_cyc=1.0, lambda_src_cyc=1.0, lambda_ds=2.0, ds_decay_steps=ds_decay_steps,
            lambda_lpips=1.0, lambda_lpips_cyc=1.0, lambda_nb=0.01, ema_decay=0.999)
@@ -36,7 +36,9 @@ def tiny_setup(r1_on="cls", ds_decay_steps=0, source_image="render"):
   )  # fmt: skip
   nets = train_step.Networks(
     isf=ISF(num_layers=gen_config.num_ws, num_domains=NUM_DOMAINS, hidden_dim=32),
-    discriminator=Discriminator(img_size=32, num_domains=NUM_DOMAINS, dim_in=8, max_channels=16),
+    discriminator=Discriminator(
+      img_size=img_size, num_domains=NUM_DOMAINS, dim_in=8, max_channels=16
+    ),
     generator=generator,
     lpips=lpips,
     isf_tx=optim.make_optimizer(opt, total_steps=10),
