@@ -17,6 +17,7 @@ import argparse
 import importlib
 import sys
 
+from isf_jax.cache import enable_compilation_cache
 from isf_jax.data.make import assemble, generate_latents, generator_fns
 from isf_jax.generators import read_generator
 
@@ -63,6 +64,7 @@ def main(argv=None) -> int:
   )
   parser.add_argument("--name", default=None, help="dataset name (with --data-dir)")
   args = parser.parse_args(argv)
+  enable_compilation_cache()
   try:
     names = args.attributes.split(",")
     thresholds = [float(t) for t in args.thresholds.split(",")]
