@@ -144,6 +144,8 @@ def main(argv=None) -> int:
       continue
     print(f"[{elapsed:6.0f} s] {name}", file=sys.stderr, flush=True)
     report["steps"][name] = fn(*fn_args)
+    if args.out:  # what has run so far survives an interrupted check
+      Path(args.out).write_text(json.dumps(report, indent=2) + "\n")
   report["total_s"] = time.perf_counter() - start
   report["loadavg"] = list(os.getloadavg())
   text = json.dumps(report, indent=2)
