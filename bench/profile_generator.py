@@ -20,6 +20,7 @@ miss: layout changes, fusion across ops, dispatch). Prints JSON to stdout, a tab
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import statistics
@@ -67,8 +68,8 @@ def timed(fn, *args, iters: int) -> tuple[float, float]:
 
 def layer_ops(config: GeneratorConfig, batch: int):
   """(kind, fn, args) for every layer, at the network's shapes."""
-  key = iter(jax.random.split(jax.random.key(0), 64))
-  normal = lambda *shape: jax.random.normal(next(key), shape)  # noqa: E731
+  counter = itertools.count()
+  normal = lambda *shape: jax.random.normal(jax.random.key(next(counter)), shape)  # noqa: E731
   for res in [r for r in (2**i for i in range(2, 11)) if r <= config.resolution]:
     c_out = config.channels_at(res)
     c_in = config.channels_at(max(res // 2, 4))
