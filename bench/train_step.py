@@ -46,6 +46,10 @@ def parse_args(argv=None) -> argparse.Namespace:
     "--frozen-dtype", choices=("float32", "bfloat16"), default="float32", help="G and LPIPS"
   )
   p.add_argument("--remat", action="store_true", help="rematerialise the generator")
+  p.add_argument(
+    "--generator-resolution", type=int, default=0, help="ffhq: smaller G (smoke runs on a CPU)"
+  )
+  p.add_argument("--image-size", type=int, default=0, help="D and loss size (default: config's)")
   args = p.parse_args(argv)
   try:
     args.devices = [int(d) for d in args.devices.split(",") if d.strip()]
@@ -56,8 +60,13 @@ def parse_args(argv=None) -> argparse.Namespace:
   return args
 
 
-def setting_config(name: str, batch: int, frozen_dtype="float32", remat=False):
-  """The trainer config of a setting, its generator config, and the global batch."""
+def setting_config(
+  name: str, batch: int, frozen_dtype="float32", remat=False, gen_resolution=0, image_size=0
+):
+  """The trainer config of a setting, its generator config, and the global batch.
+
+  `gen_resolution` and `image_size` (0: the setting's) shrink the ffhq setting for smoke runs.
+  """
   from configs import demo, ffhq
   from isf_jax.demo import demo_generator_config
   from isf_jax.stylegan2 import GeneratorConfig, channels_from_base
@@ -66,9 +75,13 @@ def setting_config(name: str, batch: int, frozen_dtype="float32", remat=False):
     config, gen_config = demo.get_config(), demo_generator_config()
   else:
     config = ffhq.get_config()
+    res = gen_resolution or 1024
     gen_config = GeneratorConfig(
-      resolution=1024, channels=channels_from_base(1024), z_dim=512, w_dim=512, mapping_layers=8
+      resolution=res, channels=channels_from_base(res), z_dim=512, w_dim=512, mapping_layers=8
     )
+    config.isf.num_layers = gen_config.num_ws
+  if image_size:
+    config.train.img_size = image_size
   config.train.frozen_dtype = frozen_dtype
   config.train.remat_generator = remat
   return config, gen_config, batch or config.global_batch_size
@@ -200,7 +213,12 @@ def run(args: argparse.Namespace) -> dict:
   from isf_jax import train_step
 
   config, gen_config, batch = setting_config(
-    args.setting, args.batch, args.frozen_dtype, args.remat
+    args.setting,
+    args.batch,
+    args.frozen_dtype,
+    args.remat,
+    args.generator_resolution,
+    args.image_size,
   )
   counts = args.devices or [jax.device_count()]
   if max(counts) > jax.device_count():

@@ -91,6 +91,9 @@ def warm_up(session: Session) -> float:
 
 def main(argv=None) -> int:
   args = build_parser().parse_args(argv)
+  from isf_jax.cache import enable_compilation_cache  # lazy: the page loads fast
+
+  enable_compilation_cache()
   try:
     import gradio  # noqa: F401
   except ImportError:

@@ -30,6 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from isf_jax import editor
+from isf_jax.cache import enable_compilation_cache
 from isf_jax.files import atomic_directory
 from isf_jax.invert import CONVERT_HINT
 from isf_jax.invert import MODES as INVERT_MODES
@@ -173,6 +174,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv=None) -> int:
   args = build_parser().parse_args(argv)
+  enable_compilation_cache()
   if args.command == "interpolate":
     args.num_samples = 1
   else:

@@ -34,6 +34,7 @@ import sys
 from absl import app, flags, logging
 from ml_collections import config_flags
 
+from isf_jax.cache import enable_compilation_cache
 from isf_jax.evaluation import Protocol, evaluate_from_config, markdown
 
 
@@ -49,6 +50,7 @@ def _split_assignment(text: str, flag: str = "--classifier") -> tuple[str, str]:
 
 def main(argv):
   del argv
+  enable_compilation_cache()
   f = flags.FLAGS
   if not f["verbosity"].present:
     logging.set_verbosity(logging.WARNING)  # orbax and TFDS log every read at INFO

@@ -20,6 +20,7 @@ import numpy as np
 from tqdm import tqdm
 
 from isf_jax import images
+from isf_jax.cache import enable_compilation_cache
 from isf_jax.generators import NOISE_MODES, load_generator
 from isf_jax.seeds import parse_seeds, seed_latents
 
@@ -55,6 +56,7 @@ def main(argv=None) -> int:
   parser.add_argument("--out", required=True, help="grid PNG path")
   parser.add_argument("--outdir", default=None, help="also write one PNG per seed here")
   args = parser.parse_args(argv)
+  enable_compilation_cache()
   try:
     seeds = parse_seeds(args.seeds)
     if args.batch_size < 1:

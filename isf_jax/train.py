@@ -20,6 +20,7 @@ import jax
 from absl import app, flags, logging
 from ml_collections import config_flags
 
+from isf_jax.cache import enable_compilation_cache
 from isf_jax.training import NonFiniteLossError, train_and_evaluate
 
 
@@ -35,6 +36,7 @@ def _define_flags():
 
 def main(argv):
   del argv
+  enable_compilation_cache()
   f = flags.FLAGS
   if not f["verbosity"].present:
     logging.set_verbosity(logging.WARNING)  # orbax logs every checkpoint operation at INFO

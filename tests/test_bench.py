@@ -67,3 +67,23 @@ def test_train_step_benchmark_smoke():
     assert set(r["first_step_metrics"]) >= {"d/total", "isf/total"}
   assert report["steps"][0]["scaling_efficiency"] == 1.0
   assert report["generator"]["images_per_s"] > 0
+
+
+def test_device_check_lists_every_step_and_respects_its_budget():
+  """With the budget already spent every step is recorded as skipped (the full smoke run takes
+  minutes on a CPU: `bash bench/device_check.sh --smoke`, output in docs/performance.md)."""
+  root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+  result = subprocess.run(
+    ["bash", "bench/device_check.sh", "--smoke", "--budget-s", "1e-9"],
+    capture_output=True,
+    text=True,
+    cwd=root,
+    env=dict(os.environ, JAX_PLATFORMS="cpu"),
+  )
+  assert result.returncode == 1, result.stderr[-2000:]  # the parity tests did not run
+  report = json.loads(result.stdout)
+  assert report["smoke"] and report["setting"]["batch"] == 2 and report["backend"] == "cpu"
+  names = ["iteration_float32", "iteration_bfloat16", "generator_forward"]
+  names += ["parity_highest_precision", "iteration_float32_remat", "iteration_bfloat16_remat"]
+  assert list(report["steps"]) == names
+  assert all("skipped" in step for step in report["steps"].values())

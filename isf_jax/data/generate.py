@@ -27,6 +27,7 @@ import importlib.util
 import sys
 from pathlib import Path
 
+from isf_jax.cache import enable_compilation_cache
 from isf_jax.data.make import assemble, generate_latents, generator_fns
 from isf_jax.generators import read_generator
 
@@ -120,6 +121,7 @@ def main(argv=None) -> int:
   )
   parser.add_argument("--name", default=None, help="dataset name (with --data-dir)")
   args = parser.parse_args(argv)
+  enable_compilation_cache()
   try:
     args = fill_defaults(args)
     names = args.attributes.split(",")
