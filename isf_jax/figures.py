@@ -16,6 +16,7 @@ several lines ("frame 3\\nalpha 0.43").
 from __future__ import annotations
 
 import functools
+import math
 
 import numpy as np
 
@@ -131,3 +132,20 @@ def _draw_texts(canvas: np.ndarray, texts, font_size: int) -> np.ndarray:
       align="center" if anchor == "ma" else "left",
     )
   return np.asarray(image)
+
+
+def captioned_tiles(
+  tiles: np.ndarray, captions, columns: int | None = None, title: str | None = None, **kwargs
+) -> np.ndarray:
+  """uint8 [N, H, W, 3] -> a grid of `columns` (default: square) with each tile's caption
+  under it; the last row is filled with blank tiles. kwargs go to `labelled_grid`."""
+  tiles = np.asarray(tiles)
+  if len(captions) != len(tiles):
+    raise ValueError(f"{len(captions)} captions for {len(tiles)} tiles")
+  columns = columns or math.ceil(math.sqrt(len(tiles)))
+  blanks = -len(tiles) % columns
+  tiles = np.concatenate([tiles, np.full((blanks, *tiles.shape[1:]), 255, np.uint8)])
+  captions = list(captions) + [""] * blanks
+  rows = tiles.reshape(-1, columns, *tiles.shape[1:])  # [R, C, H, W, 3]
+  cells = [captions[i : i + columns] for i in range(0, len(captions), columns)]
+  return labelled_grid(rows, title=title, cell_labels=cells, **kwargs)
