@@ -127,7 +127,7 @@ def write_outputs(
         save(f"{entry['name']}_{k}.png", image)
     rows = np.concatenate([sources[:, None], results], axis=1)  # source, then the results
     columns = ["source"] + [f"sample {k}" for k in range(request.num_samples)]
-    title = f"{request.command} to {_targets_text(request.targets)}, noise seed {request.seed}"
+    title = f"{request.command} to {_targets_text(request)}"
     save("grid.png", figures.labelled_grid(rows, names, columns, title))
   np.save(outdir / "latents.npy", latents)
   outputs.append("latents.npy")
@@ -135,8 +135,11 @@ def write_outputs(
   return EditResult(manifest, sources, results, labels)
 
 
-def _targets_text(targets: dict) -> str:
-  return ", ".join(f"{name}={value}" for name, value in targets.items())
+def _targets_text(request: EditRequest) -> str:
+  """What a grid's title says of a request: "bright=1, warm=0, noise seed 0[, layers 2-5]"."""
+  text = ", ".join(f"{name}={value}" for name, value in request.targets.items())
+  text += f", noise seed {request.seed}"
+  return text + (f", layers {request.layers}" if request.layers else "")
 
 
 def _strip_figure(request: EditRequest, strips: np.ndarray, names: list[str]) -> np.ndarray:
@@ -144,7 +147,7 @@ def _strip_figure(request: EditRequest, strips: np.ndarray, names: list[str]) ->
   (alpha 0: the source, 1: its translation) and the input's name left of each row."""
   alphas = np.linspace(0.0, 1.0, strips.shape[1])
   columns = [f"frame {f}\nalpha {a:.2f}" for f, a in enumerate(alphas)]
-  title = f"source to {_targets_text(request.targets)}, noise seed {request.seed}"
+  title = f"source to {_targets_text(request)}"
   return figures.labelled_grid(strips, names, columns, title)
 
 
