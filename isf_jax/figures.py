@@ -85,11 +85,11 @@ def labelled_grid(
   ]
   row_heights = [max(h + caption, th + 2 * MARGIN) for _, th in row_sizes]
   left = max(tw for tw, _ in row_sizes) + 2 * MARGIN if row_labels is not None else 0
-  title_height = size(title or "")[1] + 2 * MARGIN if title else 0
+  title_width, title_height = (size(title)[i] + 2 * MARGIN if title else 0 for i in (0, 1))
   header = max(th for _, th in columns) + 2 * MARGIN if column_labels is not None else 0
   x0 = np.cumsum([left] + [cw + pad for cw in column_widths])  # left edge of each column
   y0 = np.cumsum([title_height + header] + [rh + pad for rh in row_heights])  # top of each row
-  canvas = np.full((y0[-1] - pad, x0[-1] - pad, 3), 255, np.uint8)
+  canvas = np.full((y0[-1] - pad, max(x0[-1] - pad, title_width), 3), 255, np.uint8)
   texts = []  # (x, y, text, anchor): "la" the top-left corner, "ma" the middle of the top
   for r in range(num_rows):
     for c in range(num_columns):

@@ -40,6 +40,8 @@ def test_wide_labels_widen_their_column_and_cell_labels_add_a_band():
   narrow = figures.labelled_grid(rows, column_labels=["a", "b"])
   wide = figures.labelled_grid(rows, column_labels=["a", "a much longer column label"])
   assert wide.shape[0] == narrow.shape[0] and wide.shape[1] > narrow.shape[1]
+  titled = figures.labelled_grid(rows, title="a title much wider than the two tiles below it")
+  assert titled.shape[1] > narrow.shape[1] and has_text(titled[:, -20:])  # not cut off
   captioned = figures.labelled_grid(rows, column_labels=["a", "b"], cell_labels=[["", "0 -> 1"]])
   assert captioned.shape[0] > narrow.shape[0]
   (y, x) = tile_positions(captioned, enlarged(rows[0, 1], 2))[0]
