@@ -180,9 +180,7 @@ def save_gif(path, frames: np.ndarray, duration_ms: int = 120, min_size: int = 1
   """[F, H, W, 3] uint8 -> a looping GIF (frames enlarged by pixel repetition to min_size)."""
   from PIL import Image
 
-  factor = max(1, -(-min_size // frames.shape[1]))
-  frames = frames.repeat(factor, axis=1).repeat(factor, axis=2)
-  first, *rest = [Image.fromarray(f) for f in frames]
+  first, *rest = [Image.fromarray(f) for f in figures.enlarge(frames, min_size)]
   first.save(path, format="GIF", save_all=True, append_images=rest, duration=duration_ms, loop=0)
 
 

@@ -13,9 +13,14 @@ def _rows(shape=(2, 3, 32, 32, 3), seed=0):
 
 
 def test_unlabelled_grid_is_the_plain_grid():
-  rows = _rows()
-  plain = images.make_grid(rows.reshape(-1, 32, 32, 3), columns=3)
-  np.testing.assert_array_equal(figures.labelled_grid(rows), plain)
+  rows = _rows()  # [2, 3, 32, 32, 3]: tiles enlarged to 64 px, 2 px white between them
+  grid = figures.labelled_grid(rows)
+  assert grid.shape == (2 * 64 + 2, 3 * 64 + 2 * 2, 3)
+  for r in range(2):
+    for c in range(3):
+      y, x = r * 66, c * 66
+      np.testing.assert_array_equal(grid[y : y + 64, x : x + 64], enlarged(rows[r, c], 2))
+  assert np.all(grid[64:66] == 255) and np.all(grid[:, 130:132] == 255)
 
 
 def test_labels_add_margins_and_keep_every_cell():
