@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from isf_jax import images
+from isf_jax import figures, images
 from isf_jax.layers import layer_mask
 from isf_jax.translator import Translator
 
@@ -111,14 +111,15 @@ def write_outputs(
   for entry in inputs:
     if "target" in entry:
       save(f"{entry['name']}_input.png", entry.pop("target"))
+  names = [entry["name"] for entry in inputs]
   if request.command == "interpolate":
     latents = translator.interpolate(wp, request.targets, request.frames, **common)  # [N,F,L,C]
     results = images.to_uint8(translator.render(latents, progress=progress))  # [N, F, R, R, 3]
     for entry, strip in zip(inputs, results, strict=True):
-      save(f"{entry['name']}_strip.png", images.make_grid(strip, columns=len(strip)))
+      save(f"{entry['name']}_strip.png", _strip_figure(request, strip[None], [entry["name"]]))
       save_gif(outdir / f"{entry['name']}.gif", strip)
       outputs.append(f"{entry['name']}.gif")
-    save("strips.png", images.make_grid(results.reshape(-1, *results.shape[2:]), request.frames))
+    save("strips.png", _strip_figure(request, results, names))
   else:
     latents = translator.translate(wp, request.targets, request.num_samples, **common)
     results = images.to_uint8(translator.render(latents, progress=progress))  # [N, S, R, R, 3]
@@ -127,12 +128,29 @@ def write_outputs(
       for k, image in enumerate(samples):
         save(f"{entry['name']}_{k}.png", image)
     rows = np.concatenate([sources[:, None], results], axis=1)  # source, then the results
-    grid = images.make_grid(rows.reshape(-1, *rows.shape[2:]), request.num_samples + 1)
-    save("grid.png", grid)
+    columns = ["source"] + [f"sample {k}" for k in range(request.num_samples)]
+    title = f"{request.command} to {_targets_text(request)}"
+    save("grid.png", figures.labelled_grid(rows, names, columns, title))
   np.save(outdir / "latents.npy", latents)
   outputs.append("latents.npy")
   manifest = _manifest(translator, request, inputs, mask, label_list, outputs)
   return EditResult(manifest, sources, results, labels)
+
+
+def _targets_text(request: EditRequest) -> str:
+  """What a grid's title says of a request: "bright=1, warm=0, noise seed 0[, layers 2-5]"."""
+  text = ", ".join(f"{name}={value}" for name, value in request.targets.items())
+  text += f", noise seed {request.seed}"
+  return text + (f", layers {request.layers}" if request.layers else "")
+
+
+def _strip_figure(request: EditRequest, strips: np.ndarray, names: list[str]) -> np.ndarray:
+  """Interpolation strips [N, F, R, R, 3] with the frame index and alpha above each column
+  (alpha 0: the source, 1: its translation) and the input's name left of each row."""
+  alphas = np.linspace(0.0, 1.0, strips.shape[1])
+  columns = [f"frame {f}\nalpha {a:.2f}" for f, a in enumerate(alphas)]
+  title = f"source to {_targets_text(request)}"
+  return figures.labelled_grid(strips, names, columns, title)
 
 
 def _manifest(translator, request, inputs, mask, label_list, outputs) -> dict:
@@ -164,9 +182,7 @@ def save_gif(path, frames: np.ndarray, duration_ms: int = 120, min_size: int = 1
   """[F, H, W, 3] uint8 -> a looping GIF (frames enlarged by pixel repetition to min_size)."""
   from PIL import Image
 
-  factor = max(1, -(-min_size // frames.shape[1]))
-  frames = frames.repeat(factor, axis=1).repeat(factor, axis=2)
-  first, *rest = [Image.fromarray(f) for f in frames]
+  first, *rest = [Image.fromarray(f) for f in figures.enlarge(frames, min_size)]
   first.save(path, format="GIF", save_all=True, append_images=rest, duration=duration_ms, loop=0)
 
 

@@ -19,7 +19,7 @@ import jax.numpy as jnp
 import numpy as np
 from tqdm import tqdm
 
-from isf_jax import images
+from isf_jax import figures, images
 from isf_jax.cache import enable_compilation_cache
 from isf_jax.generators import NOISE_MODES, load_generator
 from isf_jax.seeds import parse_seeds, seed_latents
@@ -73,7 +73,9 @@ def main(argv=None) -> int:
       noise_mode=args.noise_mode,
       batch_size=args.batch_size,
     )
-    images.save_png(args.out, images.make_grid(rendered, args.columns))
+    title = f"{args.ckpt}: psi {args.psi}, noise {args.noise_mode}"
+    captions = [f"seed {seed}" for seed in seeds]
+    images.save_png(args.out, figures.captioned_tiles(rendered, captions, args.columns, title))
     if args.outdir:
       for seed, image in zip(seeds, rendered, strict=True):
         images.save_png(f"{args.outdir}/seed{seed:04d}.png", image)

@@ -10,6 +10,7 @@ from PIL import Image
 from isf_jax import edit
 from isf_jax.checkpoints import sha256 as checkpoint_sha256
 from tests.helpers.editing import make_encoder_checkpoint, make_isf_checkpoint
+from tests.helpers.grids import enlarged, has_text, tile_positions
 
 LABELS = ["--source-labels", "0,1,0,1"]
 
@@ -33,7 +34,14 @@ def test_translate_outputs_and_manifest(isf, tmp_path):
   assert files == set(manifest["outputs"]) | {"manifest.json"}
   assert {"grid.png", "latents.npy", "seed0001_source.png", "seed0001_1.png"} <= files
   grid = np.asarray(Image.open(out / "grid.png"))
-  assert grid.shape == (3 * 64 + 2 * 2, 3 * 64 + 2 * 2, 3)  # rows: source + 2 samples
+  plain = (3 * 64 + 2 * 2, 3 * 64 + 2 * 2)  # rows: source + 2 samples, 64 px tiles
+  assert grid.shape[0] > plain[0] and grid.shape[1] > plain[1]  # + title, column, row labels
+  source = np.asarray(Image.open(out / "seed0001_source.png"))
+  ((top, left),) = tile_positions(grid, enlarged(source, 2))  # the cells are the images
+  assert tile_positions(grid, enlarged(np.asarray(Image.open(out / "seed0001_1.png")), 2)) == [
+    (top, left + 2 * (64 + 2))
+  ]
+  assert has_text(grid[:top, left:]) and has_text(grid[top:, :left])  # columns, rows labelled
   latents = np.load(out / "latents.npy")
   assert latents.shape == (3, 2, 8, 64)
   # the unselected layers are the sources' W+ exactly (seed 0 mapped with psi 0.7)
@@ -75,8 +83,16 @@ def test_interpolate_strip_and_gif(isf, tmp_path):
   with Image.open(out / "seed0007.gif") as gif:
     assert gif.n_frames == 5 and gif.size == (128, 128)
   strip = np.asarray(Image.open(out / "seed0007_strip.png"))
-  assert strip.shape == (64, 5 * 64 + 4 * 2, 3)
+  assert strip.shape[0] > 64 and strip.shape[1] > 5 * 64 + 4 * 2  # labelled frames
   frames = np.load(out / "latents.npy")
+  from isf_jax.images import to_uint8
+  from isf_jax.translator import Translator
+
+  last = to_uint8(Translator.load(isf=isf).render(frames[0, -1:]))[0]  # the translation
+  ((top, left),) = tile_positions(strip, enlarged(last, 2))
+  assert left + 64 > strip.shape[1] - 8  # the last column
+  assert has_text(strip[:top]) and has_text(strip[top:, :64])  # frame/alpha, input name
+  np.testing.assert_array_equal(strip, np.asarray(Image.open(out / "strips.png")))  # one input
   assert frames.shape == (1, 5, 8, 64)
   assert json.loads((out / "manifest.json").read_text())["frames"] == 5
 

@@ -7,6 +7,7 @@ import pytest
 from PIL import Image
 
 from isf_jax import generate, seeds
+from tests.helpers.grids import has_text, tile_positions
 
 ADA_64 = os.path.join(os.path.dirname(__file__), "fixtures", "stylegan2", "ada_64.pkl")
 
@@ -30,16 +31,20 @@ def test_same_seeds_same_images(tmp_path):
   assert generate.main([*args, "--out", str(tmp_path / "b.png")]) == 0
   a, b = np.asarray(Image.open(tmp_path / "a.png")), np.asarray(Image.open(tmp_path / "b.png"))
   np.testing.assert_array_equal(a, b)
-  assert a.shape == (2 * 64 + 2, 3 * 64 + 2 * 2, 3)  # 5 images on a 3-column grid
+  assert a.shape[0] > 2 * 64 + 2 and a.shape[1] >= 3 * 64 + 2 * 2  # 5 images, 3 columns, labels
   assert sorted(os.listdir(tmp_path / "s")) == [f"seed000{i}.png" for i in range(5)]
   first = np.asarray(Image.open(tmp_path / "s" / "seed0000.png"))
-  np.testing.assert_array_equal(first, a[:64, :64])
+  ((top, left),) = tile_positions(a, first)
+  fifth = np.asarray(Image.open(tmp_path / "s" / "seed0004.png"))
+  ((y, x),) = tile_positions(a, fifth)  # the second row, second column
+  assert y > top + 64 and left + 64 < x < left + 2 * 64 + 2 * 2 + 8
+  assert has_text(a[:top]) and has_text(a[top + 64 : y])  # the title; "seed 0" under its image
 
 
 def test_demo_generator_renders(tmp_path):
   assert generate.main(["--ckpt", "demo", "--seeds", "0-1", "--out", str(tmp_path / "g.png")]) == 0
   grid = np.asarray(Image.open(tmp_path / "g.png"))
-  assert grid.shape == (64, 130, 3) and grid.std() > 10
+  assert grid.shape[0] > 64 and grid.shape[1] >= 130 and grid.std() > 10
 
 
 @pytest.mark.parametrize(

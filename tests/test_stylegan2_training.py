@@ -6,11 +6,13 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
+from PIL import Image
 
 from configs.stylegan2_faces import get_config
 from isf_jax.generators import read_generator as load_generator
 from isf_jax.stylegan2 import train_loop
 from isf_jax.stylegan2.discriminator import Discriminator, minibatch_stddev
+from tests.helpers.grids import has_text
 
 
 def test_discriminator_shapes():
@@ -79,7 +81,8 @@ def test_short_run_finite_ema_and_exact_resume(tmp_path, compilation_cache):
   assert [m["step"] for m in logged] == [1, 2, 3, 4]
   r1_steps = [m["step"] for m in logged if "d/r1" in m]
   assert r1_steps == [1, 3] and all(np.isfinite(m.get("d/r1", 0.0)) for m in logged)
-  assert (tmp_path / "straight" / "samples" / "step_000004.png").is_file()
+  samples = np.asarray(Image.open(tmp_path / "straight" / "samples" / "step_000004.png"))
+  assert has_text(samples[:16]) and samples.shape[0] > 64  # titled, captioned 8 px samples
 
   train_loop.train(tiny_config(2), tmp_path / "resumed", images)
   resumed = train_loop.train(tiny_config(4), tmp_path / "resumed", images)

@@ -12,12 +12,12 @@ from __future__ import annotations
 import jax
 import numpy as np
 
+from isf_jax import figures
 from isf_jax import images as image_io
 from isf_jax.demo import classifier, faces
 from isf_jax.stylegan2.networks import Generator
 
 TILE = 96  # pixels per sample in the grid (nearest-neighbour enlarged)
-LABEL_WIDTH = 120
 
 
 def sample(config, variables, num: int, seed: int = 0, psi: float = 1.0, batch: int = 256):
@@ -36,26 +36,22 @@ def frequencies(labels) -> dict:
 
 
 def labelled_grid(samples, labels, per_side: int = 6) -> np.ndarray:
-  """uint8 grid: one row per attribute, `per_side` samples with it, then `per_side` without."""
-  from PIL import Image, ImageDraw
-
-  tiles = image_io.to_uint8(samples)
+  """uint8 grid: one row per attribute, `per_side` samples with it ("yes"), then `per_side`
+  without ("no"); a blank tile where fewer samples have that state."""
+  tiles = image_io.to_uint8(samples)  # [N, R, R, 3]
+  blank = np.full_like(tiles[0], 255)
   rows = []
-  for k, name in enumerate(faces.ATTRIBUTES):
-    with_it = np.flatnonzero(labels[:, k] == 1)[:per_side]
-    without = np.flatnonzero(labels[:, k] == 0)[:per_side]
-    row = Image.new("RGB", (LABEL_WIDTH + (2 * per_side) * TILE + 12, TILE + 4), "white")
-    draw = ImageDraw.Draw(row)
-    draw.text((4, TILE // 2 - 14), name, fill="black")
-    draw.text((4, TILE // 2 + 2), "yes  |  no", fill="gray")
-    for j, index in enumerate(list(with_it) + [None] * (per_side - len(with_it)) + list(without)):
-      if index is None:
-        continue
-      x = LABEL_WIDTH + j * TILE + (12 if j >= per_side else 0)
-      tile = Image.fromarray(tiles[index]).resize((TILE - 4, TILE - 4), Image.NEAREST)
-      row.paste(tile, (x + 2, 4))
-    rows.append(np.asarray(row))
-  return np.concatenate(rows, axis=0)
+  for k in range(len(faces.ATTRIBUTES)):
+    row = []
+    for state in (1, 0):
+      picked = [tiles[i] for i in np.flatnonzero(labels[:, k] == state)[:per_side]]
+      row += picked + [blank] * (per_side - len(picked))
+    rows.append(np.stack(row))
+  columns = ["yes"] * per_side + ["no"] * per_side
+  title = "generator samples the attribute classifier calls yes / no"
+  return figures.labelled_grid(
+    np.stack(rows), list(faces.ATTRIBUTES), columns, title, min_size=TILE
+  )
 
 
 def measure(config, variables, num: int = 2048, seed: int = 0, psi: float = 1.0, root=None):

@@ -24,8 +24,8 @@ import jax
 import ml_collections
 import numpy as np
 
+from isf_jax import figures, sharding
 from isf_jax import images as image_io
-from isf_jax import sharding
 from isf_jax.stylegan2 import training
 from isf_jax.stylegan2.checkpoint import save_generator
 from isf_jax.stylegan2.config import GeneratorConfig
@@ -73,7 +73,9 @@ def make_sampler(nets: training.Networks, seed: int, count: int):
     return nets.generator.apply(variables, z, noise_mode="const")
 
   def write(state, path):
-    grid = image_io.make_grid(image_io.to_uint8(render(training.ema_variables(state))))
+    tiles = image_io.to_uint8(render(training.ema_variables(state)))  # [count, R, R, 3]
+    title = f"step {int(state.step)}: EMA generator, z from key {seed}"
+    grid = figures.captioned_tiles(tiles, [f"z {i}" for i in range(count)], title=title)
     image_io.save_png(path, grid)
 
   return write
