@@ -86,7 +86,7 @@ def fill_defaults(args) -> argparse.Namespace:
   return args
 
 
-def main(argv=None) -> int:
+def build_parser() -> argparse.ArgumentParser:
   parser = argparse.ArgumentParser(
     prog="python -m isf_jax.data.generate",
     description=__doc__.split("\n")[0],
@@ -120,49 +120,58 @@ def main(argv=None) -> int:
     "multi-process run, run once more with 1 process; it finds every chunk made)",
   )
   parser.add_argument("--name", default=None, help="dataset name (with --data-dir)")
-  args = parser.parse_args(argv)
+  return parser
+
+
+def main(argv=None) -> int:
+  args = build_parser().parse_args(argv)
   enable_compilation_cache()
   try:
     args = fill_defaults(args)
-    names = args.attributes.split(",")
-    thresholds = [float(t) for t in args.thresholds.split(",")]
-    invert = [bool(int(i)) for i in args.invert.split(",")]
-    config, variables = read_generator(args.ckpt)
-    sample_fn, label_fn = generator_fns(
-      config,
-      variables,
-      load_function(args.label_fn),
-      args.psi,
-      args.cutoff,
-      args.batch_size,
-      args.image_size or None,
-    )
-    for split, num, mix in (
-      ("train", args.num_train, args.mix_per_code),
-      ("test", args.num_test, 0),
-    ):
-      if num:
-        generate_latents(
-          sample_fn,
-          label_fn,
-          num,
-          args.chunk_size,
-          args.out,
-          args.process_index,
-          args.process_count,
-          args.seed,
-          split=split,
-          thresholds=thresholds,
-          invert=invert,
-          mix_per_code=mix,
-        )
-    if args.data_dir and args.name and args.process_count == 1:
-      path = assemble(args.out, args.data_dir, args.name, names)
-      print(f"wrote {path}")
+    run(args)
   except (OSError, ValueError, KeyError, ImportError, AttributeError) as e:
     print(f"error: {e}", file=sys.stderr)
     return 1
   return 0
+
+
+def run(args) -> None:
+  """Generate this process's chunks of both splits, then assemble when asked (one process)."""
+  names = args.attributes.split(",")
+  thresholds = [float(t) for t in args.thresholds.split(",")]
+  invert = [bool(int(i)) for i in args.invert.split(",")]
+  config, variables = read_generator(args.ckpt)
+  sample_fn, label_fn = generator_fns(
+    config,
+    variables,
+    load_function(args.label_fn),
+    args.psi,
+    args.cutoff,
+    args.batch_size,
+    args.image_size or None,
+  )
+  for split, num, mix in (
+    ("train", args.num_train, args.mix_per_code),
+    ("test", args.num_test, 0),
+  ):
+    if num:
+      generate_latents(
+        sample_fn,
+        label_fn,
+        num,
+        args.chunk_size,
+        args.out,
+        args.process_index,
+        args.process_count,
+        args.seed,
+        split=split,
+        thresholds=thresholds,
+        invert=invert,
+        mix_per_code=mix,
+      )
+  if args.data_dir and args.name and args.process_count == 1:
+    path = assemble(args.out, args.data_dir, args.name, names)
+    print(f"wrote {path}")
 
 
 if __name__ == "__main__":
