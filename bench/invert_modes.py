@@ -1,11 +1,12 @@
-"""Time per image of each inversion mode (isf_jax.invert) against the demo generator.
+"""Time per image of each inversion mode (isf_jax.invert) against the statistics generator.
 
   python -m bench.invert_modes [--steps 1000] [--refine-steps 100] [--lpips vgg] [--images 3]
       [--modes encoder,encoder+optimize,optimize]
 
-Photos are demo renders (32 px). Encoders have random weights, as no e4e is trained for the
-demo generator: the narrow one of the tests and one with the released e4e's widths (IR-SE50,
-64-512 channels on 256 px input: the real encoder's cost, with the demo's W+ [8, 64] heads).
+Photos are statistics-world renders (32 px). Encoders have random weights, as no e4e is
+trained for that generator: the narrow one of the tests and one with the released e4e's
+widths (IR-SE50, 64-512 channels on 256 px input: the real encoder's cost, with the
+statistics generator's W+ [8, 64] heads).
 Also times one pass of the released FFHQ e4e's shape (1024 px, W+ [18, 512]) on its own.
 The first image of each mode pays compilation; the table gives it apart from the mean of the
 others. Prints one JSON object to stdout and a table to stderr.
@@ -64,7 +65,7 @@ def main(argv=None) -> int:
   from isf_jax.generators import read_generator
   from isf_jax.translator import _map_fn, _synthesize_fn
 
-  config, variables = read_generator("demo")
+  config, variables = read_generator("statistics")
   seeds = np.random.RandomState(7).randn(args.images, config.z_dim).astype(np.float32)
   wp = _map_fn(config, 0.7, None)(variables, seeds)
   photos = images.to_uint8(np.asarray(_synthesize_fn(config, "const")(variables, wp)))

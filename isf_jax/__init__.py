@@ -1,7 +1,7 @@
 """ISF-GAN in JAX/Flax: implicit style functions that edit a frozen StyleGAN2's W+ codes.
 
 The loaders, one per persistent thing (each returns a module and variables ready for `apply`):
-  load_generator("demo" | path)         -> (Generator, variables)
+  load_generator("faces" | path)        -> (Generator, variables)
   load_isf(path)                        -> (ISF, variables, ISFInfo)
   load_lpips(net="alex", version="0.1") -> (LPIPS, variables)
 """

@@ -68,7 +68,7 @@ def load_session(args) -> Session:
   translator = Translator.load(
     generator=args.generator, isf=args.isf, batch_size=args.batch_size, encoder=args.encoder
   )
-  # The demo world reads kept attributes with its exact classifier (loaded once, here).
+  # A built-in world reads kept attributes with its classifier (loaded once, here).
   translator = editor.with_source_classifier(translator, {}, None, args.isf)
   session = Session(translator, args.isf, args.generator, args.invert_steps)
   session.lpips_net = args.invert_lpips

@@ -12,7 +12,7 @@ aligned with `--align` (else centre-cropped and resized, with a warning), then i
 `--invert optimize` (the projector, `--steps`), `encoder` (one pass of the e4e encoder given
 by `--encoder DIR`) or `encoder+optimize` (isf_jax.invert); the manifest records each photo's
 alignment and its reconstruction's LPIPS and PSNR. Attributes not in --target keep the
-source's labels: `--source-labels 1,0,1,0`, or for the demo world its exact classifier;
+source's labels: `--source-labels 1,0,1,0`, or in a built-in world its classifier;
 otherwise name every attribute. OUT holds one PNG per result, a grid (translate, sample) or
 strips and GIFs (interpolate), `latents.npy` and `manifest.json`; it is written under a
 temporary name and renamed, so a failed run leaves nothing (a batch with one bad photo too).
@@ -125,7 +125,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser(command)
     p.add_argument("--isf", required=True, help="ISF checkpoint directory")
     p.add_argument(
-      "--generator", default=None, help="generator checkpoint or 'demo' (default: the ISF's)"
+      "--generator",
+      default=None,
+      help="generator checkpoint or built-in world (default: the ISF's)",
     )
     source = p.add_mutually_exclusive_group(required=True)
     source.add_argument("--seeds", help="e.g. 0-7 or 1,5,9")

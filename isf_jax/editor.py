@@ -59,16 +59,19 @@ class EditResult:
 
 
 def with_source_classifier(translator: Translator, targets, source_labels, isf) -> Translator:
-  """The translator with the demo world's exact classifier when the sources' labels of
-  attributes not in `targets` are needed and not given."""
+  """The translator with its built-in world's classifier when the sources' labels of
+  attributes not in `targets` are needed and not given (the ISF at `isf` trained in a run
+  whose dataset sits beside it)."""
   untargeted = [a for a in translator.attributes if a not in targets]
   if source_labels is not None or not untargeted or translator.classifier is not None:
     return translator
-  if translator.provenance["generator"] != "demo":
-    return translator
-  from isf_jax.demo import demo_classifier
+  from isf_jax.demo.dataset import data_dir
+  from isf_jax.demo.worlds import world
 
-  classifier = demo_classifier(workdir=Path(isf).absolute().parent)
+  builtin = world(translator.provenance["generator"])
+  if builtin is None:
+    return translator
+  classifier = builtin.classifier(data_dir(Path(isf).absolute().parent))
   return dataclasses.replace(translator, classifier=classifier)
 
 

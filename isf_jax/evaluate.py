@@ -1,6 +1,6 @@
 """Score a trained ISF (and the InterFaceGAN baseline) with the paper's metrics, in one command.
 
-  python -m isf_jax.evaluate --config configs/demo.py --workdir runs/demo
+  python -m isf_jax.evaluate --config configs/demo.py --workdir demo_out
   python -m isf_jax.evaluate --config configs/ffhq.py --workdir runs/ffhq \\
       [--isf DIR] [--generator DIR] [--fid_reference STATS.npz|IMAGE_DIR] [--classifier A=PKL]
   python -m isf_jax.evaluate --config configs/ffhq_sg1.py --workdir runs/ffhq_sg1 \\
@@ -22,9 +22,9 @@ Writes `eval/results.json` and `eval/results.md` (Table I and II layout) under -
 --out). Each (method, attribute, direction) is saved atomically to `eval/partial/` when done and
 skipped on a rerun with the same protocol, so an interrupted run resumes.
 
-On the demo world (generator "demo") the exact demo classifier stands in for the attribute
-networks and Inception and ArcFace have random weights (marked in the table; `--metric_weights
-real` loads converted ones): the numbers test the machinery, not face quality.
+In a built-in world (generator "faces" or "statistics") the world's classifier stands in for
+the attribute networks and Inception and ArcFace have random weights (marked in the table;
+`--metric_weights real` loads converted ones): FID and FRS test the machinery, not quality.
 """
 
 from __future__ import annotations
@@ -97,7 +97,7 @@ def _define_flags():
   flags.DEFINE_bool("ppl_crop", Protocol.ppl_crop, "StyleGAN's face crop for PPL")
   flags.DEFINE_integer("batch_size", Protocol.batch_size, "codes per device batch")
   flags.DEFINE_integer("seed", Protocol.seed, "seed of the ISF noise and PPL points")
-  flags.DEFINE_string("metric_weights", "auto", "auto (random on the demo world), real or random")
+  flags.DEFINE_string("metric_weights", "auto", "auto (random in a built-in world), real or random")
   flags.DEFINE_enum("inception_variant", "pytorch_fid", ["pytorch_fid", "torchvision"], "FID net")
   flags.DEFINE_string("fid_reference", "", "STATS.npz (mu, sigma) or an image directory "
                       "(default: generator renders of training codes)")  # fmt: skip

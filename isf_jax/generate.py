@@ -3,7 +3,8 @@
   python -m isf_jax.generate --ckpt CKPT --seeds 0-15 --psi 0.7 --out grid.png [--outdir DIR]
 
 CKPT is a converted generator (directory), a rosinality/NVlabs/TF checkpoint file, or
-`demo` (the deterministic random-weight demo generator). The latent of seed s is
+a built-in world: `faces` (the demo world's trained generator) or `statistics` (a
+deterministic random-weight generator). The latent of seed s is
 `numpy.random.RandomState(s).randn(1, z_dim)`, as in NVlabs' generate.py, so the same seeds
 give the same images there and here.
 """
@@ -46,7 +47,9 @@ def main(argv=None) -> int:
   parser = argparse.ArgumentParser(
     prog="python -m isf_jax.generate", description=__doc__.split("\n")[1]
   )
-  parser.add_argument("--ckpt", required=True, help="generator checkpoint, or 'demo'")
+  parser.add_argument(
+    "--ckpt", required=True, help="generator checkpoint, or a built-in world: faces, statistics"
+  )
   parser.add_argument("--seeds", default="0-15", help="e.g. 0-15 or 1,5,9 (default 0-15)")
   parser.add_argument("--psi", type=float, default=1.0, help="truncation psi (default 1: none)")
   parser.add_argument("--cutoff", type=int, default=None, help="truncate only W+ layers below this")

@@ -1,10 +1,11 @@
-"""The one loader of frozen generators: "demo" or a path -> (module, variables).
+"""The one loader of frozen generators: a built-in world's name or a path -> (module, variables).
 
 A path is the project's generator checkpoint (a directory written by `isf-jax-convert
 stylegan2` or `stylegan1`; its config.json says which `kind`) or a foreign file read directly:
 StyleGAN2 (rosinality `.pt`, stylegan2-ada `.pkl`, TensorFlow `.pkl`) or StyleGAN v1 (NVlabs
-TensorFlow `.pkl`, InterFaceGAN `.pth`). "demo" is the demo world's generator, made without
-any download. The module is StyleGAN2's or v1's `Generator`; both take the same calls (`map`,
+TensorFlow `.pkl`, InterFaceGAN `.pth`). A built-in world's name ("faces": the demo world's
+trained generator, "statistics": the random-weight fixture; `isf_jax.demo.worlds`) needs no
+download. The module is StyleGAN2's or v1's `Generator`; both take the same calls (`map`,
 `synthesize`, truncation, noise modes).
 """
 
@@ -19,14 +20,16 @@ import numpy as np
 
 from isf_jax import checkpoints
 
-DEMO = "demo"
+BUILTIN = ("faces", "statistics")  # isf_jax.demo.worlds.WORLDS
+FACES_GENERATOR = Path(__file__).parent / "demo" / "assets" / "generator"  # package data
 MAKE_COMMAND = "isf-jax-convert stylegan2 SRC OUT"
 KINDS = ("stylegan2", "stylegan1")
 NOISE_MODES = ("const", "none", "random")  # both kinds' `synthesize(noise_mode=...)`
 
 
-def is_demo(spec) -> bool:
-  return spec == DEMO
+def is_builtin(spec) -> bool:
+  """Whether `spec` names a built-in world rather than a path."""
+  return isinstance(spec, str) and spec in BUILTIN
 
 
 def generator_module(config, dtype=jnp.float32):
@@ -61,14 +64,15 @@ def const_noise(config, variables) -> list | None:
 
 
 def read_generator(spec):
-  """(config, variables as numpy arrays) of "demo", a checkpoint directory or a foreign file."""
-  if is_demo(spec):
-    return _demo_generator()
+  """(config, variables as numpy arrays) of a built-in world, a checkpoint directory or a
+  foreign file."""
+  if is_builtin(spec):
+    return _builtin_generator(spec)
   path = Path(spec) if spec else None
   if path is None or not path.exists():
     raise FileNotFoundError(
       f"generator checkpoint {str(spec)!r} does not exist; make one with `{MAKE_COMMAND}` "
-      f"or use {DEMO!r}"
+      f"or use one of the built-in worlds {', '.join(BUILTIN)}"
     )
   if path.is_dir():
     return _read_directory(path)
@@ -97,8 +101,12 @@ def _read_foreign(path: Path):
   return config, variables
 
 
-@functools.lru_cache(maxsize=1)
-def _demo_generator():
+@functools.lru_cache(maxsize=len(BUILTIN))
+def _builtin_generator(spec):
+  if spec == "faces":
+    from isf_jax.stylegan2.checkpoint import read_generator_directory
+
+    return read_generator_directory(FACES_GENERATOR)
   from isf_jax.demo.generator import demo_generator
 
   return demo_generator()  # ~10 s on a small CPU (init + mean W): built once per process

@@ -36,7 +36,7 @@ class ISFInfo:
   noise_dim: int
   w_dim: int
   attributes: tuple[str, ...] | None = None  # names of the label slots, if known
-  generator: str | None = None  # the generator it was trained against ("demo" or a path)
+  generator: str | None = None  # the generator it was trained against (a built-in world or a path)
   step: int | None = None
   discriminator: dict | None = None  # Discriminator(**discriminator), if the file has one
 

@@ -1,6 +1,6 @@
 """Editing API: translate latent codes to target attributes with a trained ISF.
 
-  translator = Translator.load(generator="demo", isf="runs/demo/isf_ema")
+  translator = Translator.load(generator="faces", isf="demo_out/isf_ema")
   inverted = translator.invert(["me.jpg"], mode="optimize", align=True)  # or encoder=... modes
   wp = inverted.wp  # [N, L, C]
   edited = translator.translate(wp, {"bright": 1}, source_labels=labels)  # [N, S, L, C]
@@ -24,7 +24,7 @@ import numpy as np
 from tqdm import tqdm
 
 from isf_jax import checkpoints
-from isf_jax.generators import generator_module, is_demo, read_generator
+from isf_jax.generators import BUILTIN, generator_module, is_builtin, read_generator
 from isf_jax.isf_checkpoint import load_isf
 from isf_jax.layers import layer_mask
 from isf_jax.models.isf import ISF
@@ -84,11 +84,12 @@ class Translator:
     batch_size: int = 8,
     encoder=None,
   ) -> Translator:
-    """generator: a converted generator (directory or checkpoint file) or "demo"; default
-    the one named in the ISF checkpoint. isf: an ISF checkpoint directory. attributes: names
-    of the label slots, needed when the checkpoint has none (converted official checkpoints)
-    unless it has 4 slots (then the official FFHQ order). encoder: a converted e4e encoder
-    directory for the generator (`isf-jax-convert e4e`: OUT/encoder), for `invert`."""
+    """generator: a converted generator (directory or checkpoint file) or a built-in world
+    ("faces", "statistics"); default the one named in the ISF checkpoint. isf: an ISF
+    checkpoint directory. attributes: names of the label slots, needed when the checkpoint
+    has none (converted official checkpoints) unless it has 4 slots (then the official FFHQ
+    order). encoder: a converted e4e encoder directory for the generator (`isf-jax-convert
+    e4e`: OUT/encoder), for `invert`."""
     if batch_size < 1:
       raise ValueError(f"batch_size must be at least 1, got {batch_size}")
     if isf is None:
@@ -97,7 +98,9 @@ class Translator:
     names = cls._attribute_names(attributes, info.attributes, info.num_domains)
     generator = generator if generator is not None else info.generator
     if not generator:
-      raise ValueError(f"{isf} names no generator: pass generator=PATH or 'demo'")
+      raise ValueError(
+        f"{isf} names no generator: pass generator=PATH or one of {', '.join(BUILTIN)}"
+      )
     gen_config, gen_variables = read_generator(generator)
     if gen_config.w_dim != info.w_dim:
       raise ValueError(f"generator w_dim {gen_config.w_dim} does not fit the ISF's {info.w_dim}")
@@ -111,7 +114,7 @@ class Translator:
       "generator": str(generator),
       "step": info.step,
     }
-    if not is_demo(generator):
+    if not is_builtin(generator):
       provenance["generator_sha256"] = checkpoints.sha256(generator)
     if encoder is not None:
       from isf_jax import invert

@@ -1,6 +1,6 @@
 """The web editor: a request from the page writes what the editing CLI writes, bad input
 gives a message, nothing recompiles per click; the served page through gradio's client and
-through a headless Debian chromium (demo generator, random-weight ISF)."""
+through a headless Debian chromium (statistics generator, random-weight ISF)."""
 
 import json
 import logging
@@ -28,10 +28,10 @@ CHROMIUM = "/usr/bin/chromium"
 def session(tmp_path_factory):
   workdir = tmp_path_factory.mktemp("world")
   isf = str(make_isf_checkpoint(workdir / "isf"))
-  # The demo classifier's thresholds as a training run records them (isf/../data/): fixed
+  # The statistics classifier's thresholds as a training run records them (isf/../data/): fixed
   # here, instead of medians over 2048 rendered codes (15 s) in the page and the CLI alike.
   (workdir / "data").mkdir()
-  (workdir / "data" / "demo_latents_thresholds.json").write_text("[0.0, 0.0, 0.0, 0.0]")
+  (workdir / "data" / "statistics_latents_thresholds.json").write_text("[0.0, 0.0, 0.0, 0.0]")
   args = app.build_parser().parse_args(["--isf", isf])
   session = app.load_session(args)
   app.warm_up(session)

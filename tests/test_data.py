@@ -201,10 +201,11 @@ def mean_colour_probs(images):
   return np.clip((images.mean(axis=(1, 2)) + 1) / 2, 0, 1)
 
 
-@pytest.mark.slow  # ~30 s, mostly building the demo generator
-def test_cli_with_demo_generator(tmp_path):
+@pytest.mark.slow  # ~30 s, mostly building the statistics generator
+def test_cli_with_statistics_generator(tmp_path):
   args = [
-    "--out", str(tmp_path / "work"), "--num-train", "4", "--num-test", "2", "--chunk-size", "2",
+    "--ckpt", "statistics", "--out", str(tmp_path / "work"), "--num-train", "4",
+    "--num-test", "2", "--chunk-size", "2",
     "--label-fn", "tests.test_data:mean_colour_probs", "--attributes", ",".join(NAMES),
     "--psi", "0.7", "--mix-per-code", "1", "--data-dir", str(tmp_path / "data"), "--name", "demo",
   ]  # fmt: skip

@@ -1,4 +1,4 @@
-"""The editing CLI: outputs, manifest, determinism, bad input (demo generator, random ISF)."""
+"""The editing CLI: outputs, manifest, determinism, bad input (statistics generator, random ISF)."""
 
 import json
 import os
@@ -29,7 +29,7 @@ def test_translate_outputs_and_manifest(isf, tmp_path):
   assert [i["seed"] for i in manifest["inputs"]] == [0, 1, 2]
   assert manifest["layers"] == [2, 3, 4, 5] and manifest["source_labels"] == [0, 1, 0, 1]
   assert manifest["checkpoint"]["isf_sha256"] == checkpoint_sha256(isf)
-  assert manifest["checkpoint"]["generator"] == "demo"
+  assert manifest["checkpoint"]["generator"] == "statistics"
   files = set(os.listdir(out))
   assert files == set(manifest["outputs"]) | {"manifest.json"}
   assert {"grid.png", "latents.npy", "seed0001_source.png", "seed0001_1.png"} <= files
@@ -169,7 +169,7 @@ def _astronaut(path):
 
 def test_align_then_encoder_inversion(isf, encoder, tmp_path, capsys, lpips_cache):
   """A real photo, the real landmark model: aligned at the generator's 32 px, one encoder
-  pass (a random-weight encoder: the demo generator has no trained e4e), then edited."""
+  pass (a random-weight encoder: the statistics generator has no trained e4e), then edited."""
   photo = _astronaut(tmp_path / "astronaut.png")
   out = tmp_path / "o"
   args = ["translate", "--isf", isf, "--target", "bright=1", *LABELS, "--images", photo]

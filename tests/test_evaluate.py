@@ -1,5 +1,5 @@
 """The evaluation harness: hand-checkable metrics with stand-in networks, resume, bad input,
-and the whole command on the demo world (ISF against InterFaceGAN)."""
+and the whole command on the statistics world (ISF against InterFaceGAN)."""
 
 import dataclasses
 import json
@@ -167,7 +167,7 @@ def test_too_few_test_codes_and_unknown_attributes(tmp_path):
     )  # fmt: skip
 
 
-# --- the demo world end to end -----------------------------------------------------------
+# --- the statistics world end to end -----------------------------------------------------------
 
 DEMO_FLAGS = dict(
   num_test=4, diversity_inputs=4, diversity_samples=3, num_frames=4, batch_size=4, ppl_crop=True
@@ -176,20 +176,20 @@ DEMO_FLAGS = dict(
 
 @pytest.fixture(scope="module")
 def demo_workdir(tmp_path_factory):
-  """A small demo dataset and an ISF exported exactly as the trainer exports it (random
+  """A small statistics-world dataset and an ISF exported exactly as the trainer exports it (random
   initial weights: training itself is tested in test_train.py)."""
   import types
 
-  from configs import demo
-  from isf_jax.demo import prepare_dataset
+  from configs import statistics
+  from isf_jax.demo.dataset import prepare_statistics_dataset
   from isf_jax.models.isf import ISF
   from isf_jax.training import networks
 
   workdir = tmp_path_factory.mktemp("demo")
-  config = demo.get_config()
+  config = statistics.get_config()
   config.data.num_train = 128
   config.data.num_test = 6
-  prepare_dataset(config, workdir)
+  prepare_statistics_dataset(config, workdir)
   w_dim = 64
   shapes = (jnp.zeros((1, config.isf.num_layers, w_dim)), jnp.zeros((1, config.train.noise_dim)))
   params = ISF(**networks.isf_kwargs(config)).init(jax.random.key(0), *shapes, jnp.zeros((1, 4)))
@@ -245,7 +245,7 @@ def test_command_errors_in_one_line(demo_workdir):
 
   config, workdir = demo_workdir
   root = Path(__file__).resolve().parents[1]
-  base = [sys.executable, "-m", "isf_jax.evaluate", "--config", "configs/demo.py",
+  base = [sys.executable, "-m", "isf_jax.evaluate", "--config", "configs/statistics.py",
           "--workdir", str(workdir), f"--config.data.data_dir={workdir / 'data'}"]  # fmt: skip
   few = subprocess.run(base, cwd=root, capture_output=True, text=True)  # default: 1000 codes
   assert few.returncode == 1

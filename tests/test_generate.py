@@ -41,8 +41,10 @@ def test_same_seeds_same_images(tmp_path):
   assert has_text(a[:top]) and has_text(a[top + 64 : y])  # the title; "seed 0" under its image
 
 
-def test_demo_generator_renders(tmp_path):
-  assert generate.main(["--ckpt", "demo", "--seeds", "0-1", "--out", str(tmp_path / "g.png")]) == 0
+def test_statistics_generator_renders(tmp_path):
+  assert (
+    generate.main(["--ckpt", "statistics", "--seeds", "0-1", "--out", str(tmp_path / "g.png")]) == 0
+  )
   grid = np.asarray(Image.open(tmp_path / "g.png"))
   assert grid.shape[0] > 64 and grid.shape[1] >= 130 and grid.std() > 10
 

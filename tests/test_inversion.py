@@ -1,11 +1,11 @@
-"""The projector: reconstructs a rendered image of the demo generator; its pieces; bad input."""
+"""The projector: reconstructs a render of the statistics generator; its pieces; bad input."""
 
 import numpy as np
 import pytest
 from PIL import Image
 
 from isf_jax import inversion
-from isf_jax.generators import DEMO, read_generator
+from isf_jax.generators import read_generator
 
 
 def test_projection_recovers_a_rendered_image(lpips_cache):
@@ -13,7 +13,7 @@ def test_projection_recovers_a_rendered_image(lpips_cache):
 
   from isf_jax.stylegan2.networks import Generator
 
-  config, variables = read_generator(DEMO)
+  config, variables = read_generator("statistics")
   generator = Generator(config)
   z = np.random.RandomState(3).randn(1, config.z_dim).astype(np.float32)
   wp = generator.apply(variables, z, 0.7, method=Generator.map)  # one W on every layer

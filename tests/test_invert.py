@@ -1,5 +1,5 @@
 """Inversion modes (isf_jax.invert) through the Translator: the projector, a random-weight
-e4e encoder for the demo generator, and the encoder followed by projector steps."""
+e4e encoder for the statistics generator, and the encoder followed by projector steps."""
 
 import re
 import warnings
@@ -23,7 +23,7 @@ def translator(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def photo(translator):
-  """[1, 32, 32, 3] in [-1, 1]: a demo render, as saved to a PNG."""
+  """[1, 32, 32, 3] in [-1, 1]: a statistics-world render, as saved to a PNG."""
   rendered = images.to_uint8(translator.render(translator.latents_from_seeds([5])))
   return rendered.astype(np.float32) / 127.5 - 1.0
 

@@ -75,7 +75,7 @@ def test_data_generation_defaults_come_from_the_config():
   assert (set1.num_train, set1.num_test, set1.psi, set1.cutoff) == (80_000, 8, 0.7, 8)
   assert (set1.thresholds, set1.invert, set1.mix_per_code) == ("0.6", "1,1,0,1", 0)
   assert (set1.attributes, set1.name) == ("gender,glasses,age,expression", "ffhq_sg1_latents")
-  assert set1.ckpt == "demo"  # the config names none: the command's fallback
+  assert set1.ckpt == "faces"  # the config names none: the command's fallback
   plain = filled(num_train=4, attributes="a")
   assert (plain.psi, plain.cutoff, plain.thresholds, plain.num_test) == (1.0, None, "0.5", 0)
   with pytest.raises(ValueError, match="--num-train is needed"):

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from configs import demo
+from configs import statistics
 from isf_jax.training import networks, progress
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -49,7 +49,7 @@ LEARNING_RUN = [
 def _command(workdir, data_dir, total_steps, ckpt_every):
   """The paper variant (R1 on the real/fake logit, decaying diversity weight) end to end."""
   return [
-    sys.executable, "-m", "isf_jax.train", "--config", "configs/demo.py:paper",
+    sys.executable, "-m", "isf_jax.train", "--config", "configs/statistics.py:paper",
     "--workdir", str(workdir),
     f"--config.data.data_dir={data_dir}", f"--config.total_steps={total_steps}",
     f"--config.ckpt_every_steps={ckpt_every}", *SMALL,
@@ -110,7 +110,7 @@ def test_demo_world_learns(tmp_path, lpips_cache):
   """A short demo-world run, its source images read from the dataset: the held-out accuracy
   of the requested attributes rises well above the identity mapping's ~50%."""
   command = [
-    sys.executable, "-m", "isf_jax.train", "--config", "configs/demo.py",
+    sys.executable, "-m", "isf_jax.train", "--config", "configs/statistics.py",
     "--workdir", str(tmp_path), *LEARNING_RUN,
   ]  # fmt: skip
   env = dict(os.environ, XLA_FLAGS="--xla_force_host_platform_device_count=2")
@@ -123,7 +123,7 @@ def test_demo_world_learns(tmp_path, lpips_cache):
 
 
 def test_missing_generator_names_the_command():
-  config = demo.get_config()
+  config = statistics.get_config()
   config.generator.ckpt = "/nonexistent/stylegan2"
   with pytest.raises(FileNotFoundError, match="isf-jax-convert stylegan2"):
     networks.load_generator(config)

@@ -1,4 +1,4 @@
-"""The editing API: masks, determinism, noise, names and shapes (demo generator, random ISF)."""
+"""The editing API: masks, determinism, noise, names, shapes (statistics generator, random ISF)."""
 
 import dataclasses
 

@@ -2,7 +2,7 @@
 
   python -m isf_jax.data.generate --out DIR --num-train N --num-test M \\
       --label-fn MODULE:FUNCTION --attributes a,b,c [--thresholds 0.6] [--invert 1,0,0] \\
-      [--ckpt demo] [--psi 0.7 --cutoff 8] [--mix-per-code 7] [--image-size 256] \\
+      [--ckpt faces] [--psi 0.7 --cutoff 8] [--mix-per-code 7] [--image-size 256] \\
       [--data-dir D --name NAME]
   python -m isf_jax.data.generate --config configs/ffhq_sg1.py --out DIR --label-fn M:F \\
       [--ckpt CKPT] [--data-dir D]
@@ -65,7 +65,7 @@ CONFIG_DEFAULTS = {
   "ckpt": ("generator", "ckpt"),
 }
 FALLBACKS = {"num_test": 0, "psi": 1.0, "mix_per_code": 0, "thresholds": "0.5", "invert": "0",
-             "ckpt": "demo"}  # fmt: skip
+             "ckpt": "faces"}  # fmt: skip
 
 
 def fill_defaults(args) -> argparse.Namespace:
@@ -101,7 +101,9 @@ def build_parser() -> argparse.ArgumentParser:
   parser.add_argument("--attributes", default=None, help="comma-separated names, label order")
   parser.add_argument("--thresholds", default=None, help="one value or one per attribute (0.5)")
   parser.add_argument("--invert", default=None, help="0/1, one value or one per attribute (0)")
-  parser.add_argument("--ckpt", default=None, help="generator checkpoint, or 'demo' (default)")
+  parser.add_argument(
+    "--ckpt", default=None, help="generator checkpoint or built-in world (default: faces)"
+  )
   parser.add_argument("--psi", type=float, default=None, help="truncation psi (1: none)")
   parser.add_argument("--cutoff", type=int, default=None, help="truncate W+ layers below this")
   parser.add_argument("--mix-per-code", type=int, default=None, help="style-mixed variants")

@@ -1,10 +1,11 @@
-"""The demo world's latent dataset (configs/demo.py) and the thresholds it was labelled with.
+"""The built-in worlds' latent datasets, and the statistics world's labelling thresholds.
 
-The dataset goes through the same generation code as FFHQ (`isf_jax.data.make`):
-z -> W+ (psi, cutoff) -> image -> attribute scores -> labels. The thresholds are the medians
-of a separate calibration sample, so each attribute is balanced and the exact classifier
-(`isf_jax.demo.ExactClassifier`) reads exactly the labels the dataset was built with. They
-are recorded next to the dataset (`thresholds_path`).
+A dataset goes through the same generation code as FFHQ's (`isf_jax.data.make`):
+z -> W+ (psi, cutoff) -> image -> attribute probabilities -> labels by thresholds and
+inversions. The faces world's thresholds are its classifiers' own; the statistics world's
+are the medians of a separate calibration sample, so each attribute is balanced and the exact
+classifier (`isf_jax.demo.ExactClassifier`) reads exactly the labels the dataset was built
+with; they are recorded next to the dataset (`thresholds_path`).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from isf_jax.demo.statistics import DEMO_ATTRIBUTES, ExactClassifier, attribute_
 
 CALIBRATION_SEED = 999_999
 CALIBRATION_CODES = 2048
-DATA_NAME = "demo_latents"  # configs/demo.py's config.data.name
+DATA_NAME = "statistics_latents"  # configs/statistics.py's config.data.name
 
 
 def data_dir(workdir, configured: str = "") -> Path:
@@ -37,8 +38,8 @@ def recorded_classifier(data_dir, data_name: str = DATA_NAME) -> ExactClassifier
   path = thresholds_path(data_dir, data_name)
   if not path.is_file():
     raise FileNotFoundError(
-      f"no demo thresholds at {path}: the demo dataset is made by "
-      "`python -m isf_jax.train --config configs/demo.py`"
+      f"no statistics-world thresholds at {path}: the dataset is made by "
+      "`python -m isf_jax.train --config configs/statistics.py`"
     )
   return ExactClassifier(json.loads(path.read_text()))
 
@@ -51,47 +52,67 @@ def calibration_thresholds(sample_fn, score_fn, num_codes: int = CALIBRATION_COD
   return np.median(score_fn(sample_fn(CALIBRATION_SEED, num_codes)), axis=0)
 
 
-def prepare_dataset(config, workdir) -> None:
-  """Generate and assemble the demo latent dataset unless it already exists."""
+def prepare(config, workdir, generator, probability_fn, thresholds_fn, invert, attributes):
+  """Generate and assemble a built-in world's latent dataset unless it already exists;
+  returns the labelling thresholds [K] (None when it existed).
+
+  generator: (config, variables); probability_fn(images [N, H, W, 3] in [-1, 1]) -> [N, K];
+  thresholds_fn(sample_fn, label_fn) -> thresholds [K] (`make.generator_fns`' functions);
+  labels are (p > threshold) XOR invert, as for NVIDIA's classifiers."""
   from isf_jax.data import make
   from isf_jax.data.pipeline import attribute_names
 
   directory = data_dir(workdir, config.data.data_dir)
   try:
     attribute_names(directory, config.data.name)
-    return
+    return None
   except (FileNotFoundError, OSError, ValueError):
     pass
-  gen_config, variables = demo_generator()
-  sample_fn, score_fn = make.generator_fns(
-    gen_config,
-    variables,
-    attribute_scores,
+  sample_fn, label_fn = make.generator_fns(
+    *generator,
+    probability_fn,
     psi=config.data.psi,
     cutoff=config.data.cutoff,
     image_size=config.train.img_size,  # stored too, for config.train.source_image="dataset"
   )
-  thresholds = calibration_thresholds(sample_fn, lambda wp: score_fn(wp)[0])
+  thresholds = thresholds_fn(sample_fn, label_fn)
   chunks = Path(workdir) / "data_chunks"
   for split, num in (("train", config.data.num_train), ("test", config.data.num_test)):
     make.generate_latents(
-      sample_fn, score_fn, num, 512, chunks, seed=config.seed, split=split, thresholds=thresholds
-    )
-  make.assemble(chunks, directory, config.data.name, list(DEMO_ATTRIBUTES))
-  thresholds_path(directory, config.data.name).write_text(json.dumps(thresholds.tolist()))
+      sample_fn, label_fn, num, 512, chunks, seed=config.seed, split=split,
+      thresholds=thresholds, invert=invert,
+    )  # fmt: skip
+  make.assemble(chunks, directory, config.data.name, list(attributes))
+  return thresholds
 
 
-def demo_classifier(workdir=None, num_codes: int = 2048, psi: float = 0.7, cutoff: int = 8):
-  """The demo world's exact attribute classifier, with the thresholds the demo dataset was
-  labelled with: those a demo training run recorded in `workdir` (its default data
-  directory), else recomputed as `isf_jax.demo.prepare_dataset` does (medians over its
-  calibration codes; psi and cutoff as configs/demo.py)."""
-  if workdir is not None and thresholds_path(data_dir(workdir)).is_file():
-    return recorded_classifier(data_dir(workdir))
+def prepare_statistics_dataset(config, workdir) -> None:
+  """The statistics world's dataset, thresholds at calibration medians (recorded beside it)."""
+  thresholds = prepare(
+    config,
+    workdir,
+    demo_generator(),
+    attribute_scores,
+    lambda sample_fn, label_fn: calibration_thresholds(sample_fn, lambda wp: label_fn(wp)[0]),
+    False,
+    DEMO_ATTRIBUTES,
+  )
+  if thresholds is not None:
+    directory = data_dir(workdir, config.data.data_dir)
+    thresholds_path(directory, config.data.name).write_text(json.dumps(thresholds.tolist()))
+
+
+def demo_classifier(data=None, data_name: str = DATA_NAME, num_codes: int = 2048,
+                    psi: float = 0.7, cutoff: int = 8):  # fmt: skip
+  """The statistics world's exact attribute classifier, with the thresholds its dataset was
+  labelled with: those recorded in the dataset directory `data` when there, else recomputed
+  as `prepare_statistics_dataset` does (medians over its calibration codes; psi and cutoff as
+  configs/statistics.py)."""
+  if data is not None and thresholds_path(data, data_name).is_file():
+    return recorded_classifier(data, data_name)
   from isf_jax.data import make
-  from isf_jax.generators import DEMO, read_generator
 
-  gen_config, variables = read_generator(DEMO)  # cached: built once per process
+  gen_config, variables = demo_generator()
   sample_fn, score_fn = make.generator_fns(
     gen_config, variables, attribute_scores, psi=psi, cutoff=cutoff
   )

@@ -38,8 +38,10 @@ def training_protocol(num_test: int) -> Protocol:
 
 
 def _training_networks(config, workdir, nets, frozen) -> tuple:
-  """(render, MetricNetworks): the trainer's frozen generator and LPIPS, the exact classifier."""
+  """(render, MetricNetworks): the trainer's frozen generator and LPIPS, the world's
+  classifier."""
   from isf_jax.demo import dataset
+  from isf_jax.demo.worlds import world
   from isf_jax.losses import box_downsample
 
   size = config.train.img_size
@@ -53,8 +55,8 @@ def _training_networks(config, workdir, nets, frozen) -> tuple:
 
   metric_nets = MetricNetworks(
     lpips=lpips,
-    classifier=dataset.recorded_classifier(data_dir, config.data.name),
-    notes={"lpips": f"the trainer's LPIPS ({config.lpips.net})", "classifier": "exact"},
+    classifier=world(config.generator.ckpt).classifier(data_dir, config.data.name),
+    notes={"lpips": f"the trainer's LPIPS ({config.lpips.net})", "classifier": "the world's"},
   )
   return render, metric_nets
 

@@ -69,13 +69,14 @@ def metric_networks(
   invert=None,
 ) -> MetricNetworks:
   """The metric networks for this config; `weights`: "real", "random" or "auto" (random on
-  the demo world, real otherwise); `inception_variant` None: no FID. Missing converted weights
+  a built-in world, real otherwise); `inception_variant` None: no FID. Missing converted weights
   raise FileNotFoundError naming the conversion command."""
+  from isf_jax.demo.worlds import world
   from isf_jax.metrics import arcface, inception
 
-  demo = config.generator.ckpt == "demo"
+  builtin = world(config.generator.ckpt)
   if weights == "auto":
-    weights = "random" if demo else "real"
+    weights = "random" if builtin else "real"
   if weights not in ("real", "random"):
     raise ValueError(f"--metric_weights must be auto, real or random, got {weights!r}")
   notes = {"lpips": "AlexNet and VGG16 v0.1, real weights"}
@@ -89,12 +90,11 @@ def metric_networks(
     notes["inception"] = f"InceptionV3 ({inception_variant}), {weights} weights"
   embed = arcface.random_arcface() if weights == "random" else arcface.load_arcface()
   notes["arcface"] = f"ArcFace IR-SE50, {weights} weights"
-  if demo:
-    from isf_jax.demo import dataset
+  if builtin:
+    from isf_jax.demo.dataset import data_dir
 
-    data_dir = dataset.data_dir(workdir, config.data.data_dir)
-    classifier = dataset.recorded_classifier(data_dir, config.data.name)
-    notes["classifier"] = "the demo world's exact classifier (training-set medians)"
+    classifier = builtin.classifier(data_dir(workdir, config.data.data_dir), config.data.name)
+    notes["classifier"] = builtin.describes
   else:
     classifiers = classifiers or {}
     names = list(config.data.attributes)

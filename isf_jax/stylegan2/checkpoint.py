@@ -1,6 +1,6 @@
 """The project's generator checkpoint: an `isf_jax.checkpoints` directory whose config.json
 is the GeneratorConfig. `isf_jax.generators.load_generator` is the loader to use; it reads
-these, foreign files and "demo"."""
+these, foreign files and the built-in worlds."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """`train_and_evaluate(config, workdir)`: train an ISF to config.total_steps, resuming from
-the latest checkpoint exactly, then export the EMA ISF and (demo world) evaluate it.
+the latest checkpoint exactly, then export the EMA ISF and (built-in worlds) evaluate it.
 
 Outputs under workdir: config.json, checkpoints/, metrics.jsonl, tensorboard/, samples/,
 isf_ema/ (an ISF checkpoint, `isf_jax.load_isf`); SIGTERM saves a checkpoint and returns.
@@ -30,7 +30,8 @@ NUM_SAMPLES = 8  # columns of the sample grids
 
 def train_and_evaluate(config: ml_collections.ConfigDict, workdir) -> dict:
   """Train to config.total_steps (resuming if possible); returns the last logged metrics,
-  with the evaluation's in the demo world."""
+  with the evaluation's in a built-in world (`isf_jax.demo.worlds`), whose latent dataset is
+  made first when missing."""
   workdir = Path(workdir)
   workdir.mkdir(parents=True, exist_ok=True)
   if jax.process_index() == 0:
@@ -40,11 +41,11 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir) -> dict:
       f"global_batch_size {config.global_batch_size} is not divisible by "
       f"{jax.device_count()} devices"
     )
-  demo = generators.is_demo(config.generator.ckpt)
-  if demo:
-    from isf_jax.demo import prepare_dataset
+  builtin = generators.is_builtin(config.generator.ckpt)
+  if builtin:
+    from isf_jax.demo.worlds import world
 
-    prepare_dataset(config, workdir)
+    world(config.generator.ckpt).prepare_dataset(config, workdir)
   generator, lpips, frozen = load_frozen(config)
   nets = build_networks(config, generator, lpips)
   mesh = sharding.data_mesh()
@@ -67,7 +68,7 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir) -> dict:
     return last
   if jax.process_index() == 0:
     export_isf(workdir / "isf_ema", config, state, test["wp"].shape[2])
-  if demo:
+  if builtin:
     from isf_jax.evaluation.end_of_run import evaluate_training_run
 
     last.update(evaluate_training_run(config, workdir, nets, state, frozen, test))

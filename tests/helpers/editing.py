@@ -1,4 +1,4 @@
-"""A random-init ISF checkpoint against the demo generator, for the editing tests."""
+"""A random-init ISF checkpoint against the statistics generator, for the editing tests."""
 
 import functools
 
@@ -38,22 +38,22 @@ def make_isf_checkpoint(path, attributes=DEMO_ATTRIBUTES, latent="wp", named=Tru
     noise_dim=NOISE_DIM,
     w_dim=gen.w_dim,
     attributes=tuple(attributes) if named else None,
-    generator="demo",
+    generator="statistics",
   )
   save_isf(path, info, params)
   return path
 
 
 def make_encoder_checkpoint(path, seed=0):
-  """A narrow e4e encoder with random weights for the demo generator (W+ [8, 64]); its
+  """A narrow e4e encoder with random weights for the statistics generator (W+ [8, 64]); its
   latent_avg is the generator's w_avg, as a trained e4e's is its generator's. No e4e is
-  trained for the demo generator, so its codes are poor; returns the path."""
+  trained for the statistics generator, so its codes are poor; returns the path."""
   import numpy as np
 
   from isf_jax.encoders import e4e
   from isf_jax.generators import read_generator
 
-  gen_config, gen_variables = read_generator("demo")
+  gen_config, gen_variables = read_generator("statistics")
   config = e4e.E4EConfig(
     resolution=gen_config.resolution,
     stem_channels=16,
