@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 from isf_jax import evaluation
-from isf_jax.evaluation import report
+from isf_jax.evaluation import combinations, report
+from isf_jax.evaluation.harness import Harness, kept_fraction
 from isf_jax.metrics import fid
 
 C, SIZE = 4, 8
@@ -34,15 +35,15 @@ def stand_in_networks():
 
 
 def shift_method(stochastic=False):
-  def edit(wp, targets, k, key):
-    sign = 2.0 * targets[:, k] - 1.0
+  def edit(wp, targets, asked, key):
+    sign = jnp.sum(asked * (2.0 * targets - 1.0), axis=1)  # [B]: the one attribute asked
     noise = 0.5 * jax.random.normal(key, wp.shape) if stochastic else 0.0
     return wp + 5.0 * sign[:, None, None] + noise
 
   return evaluation.Method("noisy" if stochastic else "shift", edit)
 
 
-IDENTITY = evaluation.Method("identity", lambda wp, targets, k, key: wp)
+IDENTITY = evaluation.Method("identity", lambda wp, targets, asked, key: wp)
 PROTOCOL = evaluation.Protocol(
   num_test=6, diversity_inputs=6, diversity_samples=3, num_frames=5, batch_size=4, ppl_crop=False
 )
@@ -114,9 +115,10 @@ def test_small_protocol_of_the_trainer():
   rows = {"a": summary.attribute_rows({v: small_arrays["noisy", "a", v] for v in (1, 0)})}
   full = summary.attribute_rows({v: full_arrays["noisy", "a", v] for v in (1, 0)})
   assert set(rows["a"]["both"]) == {
-    "count", "lpips", "content_lpips", "acc", "acc_flipped", "acc_identity"
+    "count", "lpips", "content_lpips", "acc", "acc_flipped", "preservation", "acc_identity"
   }  # fmt: skip
-  for key in rows["a"]["both"]:
+  assert rows["a"]["both"]["preservation"] is None  # no other attribute to keep
+  for key in set(rows["a"]["both"]) - {"preservation"}:
     assert rows["a"]["both"][key] == pytest.approx(full["both"][key], rel=1e-6), key
   numbers = end_of_run.summary_metrics(rows)
   assert numbers["eval/accuracy/a"] == numbers["eval/accuracy_mean"] == full["both"]["acc"]
@@ -124,7 +126,66 @@ def test_small_protocol_of_the_trainer():
   assert numbers["eval/content_lpips"] == pytest.approx(full["both"]["content_lpips"])
   assert numbers["eval/diversity_lpips"] == pytest.approx(full["both"]["lpips"])
   table = report.training_markdown(numbers, ["a"], small)
-  assert "| a | 100.0% | 50.0% |" in table and "pairs of 3 samples, first 6 codes" in table
+  assert "| a | 100.0% | n/a | 50.0% |" in table and "pairs of 3 samples, first 6 codes" in table
+
+
+def test_combination_targets_flip_the_asked_attributes():
+  labels = RNG.integers(0, 2, (50, 6)).astype(np.float32)
+  targets, asked = combinations.combination_targets(labels, 2, seed=1)
+  assert (asked.sum(axis=1) == 2).all() and set(np.unique(asked)) == {0.0, 1.0}
+  np.testing.assert_array_equal(targets[asked > 0], 1 - labels[asked > 0])
+  np.testing.assert_array_equal(targets[asked == 0], labels[asked == 0])
+  again, _ = combinations.combination_targets(labels, 2, seed=1)
+  np.testing.assert_array_equal(again, targets)
+  with pytest.raises(ValueError, match="cannot edit 7 of 6"):
+    combinations.combination_targets(labels, 7)
+
+
+def test_kept_fraction_counts_only_the_attributes_not_asked_for():
+  source = np.array([[1, 0, 1, 1], [0, 0, 0, 0]])
+  predicted = np.array([[0, 0, 1, 0], [1, 1, 0, 0]])
+  np.testing.assert_allclose(kept_fraction(predicted, source, 0), [2 / 3, 2 / 3])
+  asked = np.array([[1, 0, 0, 1], [1, 1, 0, 0]])
+  np.testing.assert_allclose(kept_fraction(predicted, source, asked), [1.0, 1.0])
+  assert np.isnan(kept_fraction(predicted[:1], source[:1], np.ones((1, 4)))).all()
+
+
+def test_combinations_score_joint_success_and_preservation():
+  """A stand-in world: attribute k is the sign of the mean of latent channel k; an oracle edit
+  sets exactly the asked attributes, so it reaches all of them and keeps the rest."""
+  k_attributes = 3
+  wp = RNG.normal(size=(10, 2, C)).astype(np.float32)
+  labels = (wp[:, 0, :k_attributes] > 0).astype(np.float32)
+
+  def render(w):  # [B, L, C] -> [B, 4, 4, 3]: channel k of layer 0 in pixel column k
+    return jnp.broadcast_to(w[:, :1, :4, None], (w.shape[0], 4, 4, 3))
+
+  def classifier(images):  # -> [B, K]
+    return (np.asarray(images)[:, 0, :k_attributes, 0] > 0).astype(np.int64)
+
+  def oracle(w, targets, asked, key):
+    value = jnp.where(targets > 0, 1.0, -1.0) * (jnp.abs(w[:, 0, :k_attributes]) + 0.1)
+    channels = jnp.where(asked > 0, value, w[:, 0, :k_attributes])
+    return w.at[:, 0, :k_attributes].set(channels)
+
+  nets = evaluation.MetricNetworks(
+    lpips=lambda a, b: jnp.abs(a - b).mean(axis=(1, 2, 3)), classifier=classifier
+  )
+  protocol = evaluation.Protocol(num_test=10, diversity_samples=2, num_frames=0, batch_size=4)
+  harness = Harness(render, nets, protocol)
+  source = classifier(render(jnp.asarray(wp)))
+  methods = [evaluation.Method("oracle", oracle), IDENTITY]
+  scores = combinations.combination_metrics(
+    combinations.score_combinations(methods, harness, wp, labels, source, [1, 2])
+  )
+  for size in (1, 2):
+    assert scores["oracle", size]["joint_acc"] == scores["oracle", size]["acc"] == 1.0
+    assert scores["oracle", size]["preservation"] == 1.0
+    assert scores["identity", size]["joint_acc"] == scores["identity", size]["acc"] == 0.0
+    assert scores["identity", size]["preservation"] == 1.0
+    assert (
+      scores["identity", size]["content_lpips"] == 0.0 < scores["oracle", size]["content_lpips"]
+    )
 
 
 def test_rerun_resumes_from_partial_results(tmp_path):

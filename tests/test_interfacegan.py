@@ -139,16 +139,34 @@ def test_evaluation_baseline_mixes_released_and_trained_boundaries(tmp_path):
   np.save(tmp_path / "age.npy", given)
   files = run.boundary_files({"age": str(tmp_path / "age.npy")}, config.data.attributes)
   train = {"wp": wp, "labels": labels, "probs": np.repeat(scores[:, None], 4, axis=1)}
-  method, meta = run._interfacegan(config, train, tmp_path, None, files, wp.shape[1:])
+  method, meta = run.interfacegan_baseline(config, train, tmp_path, None, files, wp.shape[1:])
   assert meta["truncation"] == {"psi": 0.7, "cutoff": 8}
   assert sorted(meta["boundary_val_accuracy"]) == ["expression", "gender", "glasses"]
   targets = jnp.ones((2, 4))
-  moved = np.asarray(method.edit(jnp.asarray(wp[:2]), targets, 2, None)) - wp[:2]  # age
+  asked = lambda k: jnp.eye(4)[k][None]  # noqa: E731  [1, 4]: attribute k alone
+  moved = np.asarray(method.edit(jnp.asarray(wp[:2]), targets, asked(2), None)) - wp[:2]  # age
   np.testing.assert_allclose(moved[:, :8], 3.0 * 0.7 * np.broadcast_to(given, (2, 8, 8)), atol=1e-6)
   np.testing.assert_allclose(moved[:, 8:], 3.0 * np.broadcast_to(given, (2, 10, 8)), atol=1e-6)
-  gender = np.asarray(method.edit(jnp.asarray(wp[:1]), targets, 0, None))[0, 8] - wp[0, 8]
+  gender = np.asarray(method.edit(jnp.asarray(wp[:1]), targets, asked(0), None))[0, 8] - wp[0, 8]
   assert gender @ direction / 3.0 > 0.9  # trained on W, oriented towards label 1
   with pytest.raises(ValueError, match="unknown attributes \\['smile'\\]"):
     run.boundary_files({"smile": str(tmp_path / "age.npy")}, config.data.attributes)
   with pytest.raises(FileNotFoundError, match="do not exist"):
     run.boundary_files({"age": str(tmp_path / "none.npy")}, config.data.attributes)
+
+
+def test_several_attributes_at_once_add_the_single_edits():
+  rng = np.random.default_rng(3)
+  wp = jnp.asarray(rng.normal(size=(2, 5, 8)), jnp.float32)
+  normals = jnp.asarray(rng.normal(size=(3, 8)), jnp.float32)
+  targets = jnp.asarray([[1, 0, 1], [0, 0, 1]], jnp.float32)
+  asked = jnp.asarray([[1, 1, 0], [0, 1, 1]], jnp.float32)
+  scale = jnp.asarray([0.7, 0.7, 1, 1, 1], jnp.float32)
+  together = interfacegan.edit_attributes(wp, normals, targets, asked, 3.0, scale)
+  expected = np.asarray(wp).copy()
+  for i in range(2):
+    for k in range(3):
+      if asked[i, k]:
+        one = interfacegan.edit(wp[i : i + 1], normals[k], targets[i : i + 1, k], 3.0, scale)
+        expected[i] += np.asarray(one - wp[i : i + 1])[0]
+  np.testing.assert_allclose(np.asarray(together), expected, atol=1e-5)

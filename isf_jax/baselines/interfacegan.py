@@ -117,6 +117,18 @@ def edit(wp, normal, target, alpha: float = ALPHA, layer_scale=None):
   return wp + sign * step
 
 
+def edit_attributes(wp, normals, targets, asked, alpha: float = ALPHA, layer_scale=None):
+  """Several attributes at once: the sum of `edit`'s steps of the attributes asked for.
+
+  wp [N, L, C], normals [K, C], targets [N, K] in {0, 1}, asked [N, K] in {0, 1} (1: set
+  attribute k to its target; 0: leave it) -> [N, L, C]; layer_scale as `edit`."""
+  signs = asked.astype(wp.dtype) * (2.0 * targets.astype(wp.dtype) - 1.0)  # [N, K]
+  step = alpha * (signs @ normals.astype(wp.dtype))[:, None, :]  # [N, 1, C]
+  if layer_scale is not None:
+    step = step * layer_scale.astype(wp.dtype)[None, :, None]  # [N, L, C]
+  return wp + step
+
+
 def truncation_coefficients(num_layers: int, psi: float, cutoff: int) -> np.ndarray:
   """[L]: psi on W+ layers below `cutoff`, 1 above: how truncation w_avg + psi_l (w - w_avg)
   scales a step in W on each layer (InterFaceGAN `TruncationModule`)."""

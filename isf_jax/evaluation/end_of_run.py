@@ -1,10 +1,13 @@
-"""The trainer's end-of-run evaluation on the demo world: a small protocol of the harness.
+"""The trainer's end-of-run evaluation in a built-in world: a small protocol of the harness,
+the EMA ISF against InterFaceGAN (boundaries trained on the run's own training split).
 
-Every held-out test code is translated by the EMA ISF once per attribute and direction
+Every held-out test code is translated by each method once per attribute and direction
 (the attribute set to 1, then to 0; the others kept), so an identity mapping scores about
-50%. Measured: the exact classifier's accuracy, content LPIPS(source, translation) and the
-diversity of 10 samples for the first 16 codes of each direction (as many samples as 32
-codes with one flip each); no paths, PPL, FID or FRS (the evaluate command measures those)."""
+50%. Measured: the world classifier's accuracy, the preservation of the other attributes,
+content LPIPS(source, translation) and the diversity of 10 samples for the first 16 codes of
+each direction (as many samples as 32 codes with one flip each); then 1, 2 and 3 attributes
+flipped at once (`combinations`). No paths, PPL, FID or FRS (the evaluate command measures
+those)."""
 
 from __future__ import annotations
 
@@ -15,7 +18,8 @@ from pathlib import Path
 import jax
 import numpy as np
 
-from isf_jax.evaluation.harness import score_directions
+from isf_jax.evaluation.combinations import combination_metrics, score_combinations
+from isf_jax.evaluation.harness import Harness, score_directions
 from isf_jax.evaluation.methods import isf_method
 from isf_jax.evaluation.protocol import MetricNetworks, Protocol
 from isf_jax.evaluation.report import training_markdown, write_text
@@ -23,6 +27,7 @@ from isf_jax.evaluation.summary import summarize
 
 DIVERSITY_INPUTS = 16
 DIVERSITY_SAMPLES = 10
+COMBINATION_SIZES = (1, 2, 3)  # attributes edited at once
 
 
 def training_protocol(num_test: int) -> Protocol:
@@ -61,35 +66,71 @@ def _training_networks(config, workdir, nets, frozen) -> tuple:
   return render, metric_nets
 
 
-def summary_metrics(per_attribute: dict) -> dict:
-  """The "eval/..." numbers from each attribute's rows (`summary.attribute_rows`)."""
+def summary_metrics(per_attribute: dict, prefix: str = "eval/") -> dict:
+  """The "eval/..." numbers from each attribute's rows (`summary.attribute_rows`); another
+  method's numbers carry its name: `prefix` "eval/interfacegan/"."""
   both = {name: rows["both"] for name, rows in per_attribute.items()}
+
+  def mean(metric):
+    values = [row.get(metric) for row in both.values()]
+    return None if None in values else float(np.mean(values))
+
   result = {
-    "eval/accuracy_mean": float(np.mean([row["acc"] for row in both.values()])),
-    "eval/identity_accuracy_mean": float(np.mean([row["acc_identity"] for row in both.values()])),
-    "eval/content_lpips": float(np.mean([row["content_lpips"] for row in both.values()])),
-    "eval/diversity_lpips": float(np.mean([row["lpips"] for row in both.values()])),
+    f"{prefix}accuracy_mean": mean("acc"),
+    f"{prefix}identity_accuracy_mean": mean("acc_identity"),
+    f"{prefix}preservation": mean("preservation"),
+    f"{prefix}content_lpips": mean("content_lpips"),
+    f"{prefix}diversity_lpips": mean("lpips"),
   }
   for name, row in both.items():
-    result[f"eval/accuracy/{name}"] = row["acc"]
-    result[f"eval/identity_accuracy/{name}"] = row["acc_identity"]
+    result[f"{prefix}accuracy/{name}"] = row["acc"]
+    result[f"{prefix}identity_accuracy/{name}"] = row["acc_identity"]
+    result[f"{prefix}preservation/{name}"] = row.get("preservation")
   return result
 
 
+def _interfacegan(config, workdir, w_shape):
+  """The InterFaceGAN baseline with boundaries trained on this run's training split."""
+  from isf_jax.data import pipeline
+  from isf_jax.demo.dataset import data_dir
+  from isf_jax.evaluation.run import interfacegan_baseline
+
+  directory = data_dir(workdir, config.data.data_dir)
+  train_split = pipeline.load_split(directory, config.data.name, config.data.train_split)
+  method, _ = interfacegan_baseline(config, train_split, Path(workdir), None, {}, w_shape)
+  return method
+
+
 def evaluate_training_run(config, workdir, nets, state, frozen, test) -> dict:
-  """Scores the EMA ISF of a finished demo run on the test split; writes WORKDIR/eval.json
-  and WORKDIR/eval.md (process 0) and returns the "eval/..." numbers."""
+  """Scores the EMA ISF of a finished run in a built-in world on the test split against
+  InterFaceGAN: each attribute alone, then COMBINATION_SIZES attributes at once; writes
+  WORKDIR/eval.json and WORKDIR/eval.md (process 0) and returns the "eval/..." numbers."""
   names = list(config.data.attributes)
   protocol = training_protocol(len(test["wp"]))
-  method = isf_method(nets.isf, state.isf_ema_params, config.train.noise_dim)
-  render, metric_nets = _training_networks(config, workdir, nets, frozen)
   wp = np.asarray(test["wp"], np.float32)
   labels = np.asarray(test["labels"], np.float32)
-  per_direction = score_directions([method], render, metric_nets, wp, labels, names, names,
-                                   protocol)  # fmt: skip
-  per_attribute = summarize(per_direction, [method], names, None)["methods"][method.name]
-  result = summary_metrics(per_attribute["attributes"])
-  table = training_markdown(result, names, protocol)
+  methods = [
+    isf_method(nets.isf, state.isf_ema_params, config.train.noise_dim),
+    _interfacegan(config, workdir, wp.shape[1:]),
+  ]
+  render, metric_nets = _training_networks(config, workdir, nets, frozen)
+  harness = Harness(render, metric_nets, protocol)
+  source = harness.source_outputs(wp)
+  per_direction = score_directions(methods, render, metric_nets, wp, labels, names, names,
+                                   protocol, harness=harness, source=source)  # fmt: skip
+  summarized = summarize(per_direction, methods, names, None)["methods"]
+  result = {}
+  for method in methods:
+    prefix = "eval/" if method.name == "isf" else f"eval/{method.name}/"
+    result.update(summary_metrics(summarized[method.name]["attributes"], prefix))
+  sizes = [size for size in COMBINATION_SIZES if size <= len(names)]
+  combos = combination_metrics(
+    score_combinations(methods, harness, wp, labels, source["labels"], sizes)
+  )
+  for (method, size), row in combos.items():
+    prefix = "eval/" if method == "isf" else f"eval/{method}/"
+    result.update({f"{prefix}{metric}/{size}_attributes": v for metric, v in row.items()})
+  table = training_markdown(result, names, protocol, sizes)
   if jax.process_index() == 0:
     write_text(Path(workdir, "eval.json"), json.dumps(result, indent=2))
     write_text(Path(workdir, "eval.md"), table)

@@ -86,11 +86,11 @@ class Harness:
         out["labels"].append(np.asarray(self.nets.classifier(images))[:m])
     return {k: np.concatenate(v) for k, v in out.items() if v}
 
-  def batch(self, edit, batch, targets, k: int, key, start: int, with_diversity: bool) -> dict:
+  def batch(self, edit, batch, targets, asked, key, start: int, with_diversity: bool) -> dict:
     """Per-code arrays [B] of one batch of codes [B, L, C] (rows start...) edited towards
-    targets [B, K]."""
+    targets [B, K] for the attributes `asked` [B, K]; "labels": the classifier's [B, K]."""
     out = {}
-    edited = edit(batch, targets, k, jax.random.fold_in(key, 0))
+    edited = edit(batch, targets, asked, jax.random.fold_in(key, 0))
     images = self.render(edited)
     out["content"] = self.lpips(self.source_images(start, batch), self.to_metric_size(images))
     if self.nets.inception is not None:
@@ -98,7 +98,7 @@ class Harness:
     if self.nets.arcface is not None:
       out["embedding"] = self.nets.arcface(images)
     if self.nets.classifier is not None:
-      out["predicted"] = np.asarray(self.nets.classifier(images))[:, k]
+      out["labels"] = np.asarray(self.nets.classifier(images))
     if self.alphas is not None:
       out["steps"], out["shortest"] = self.path(batch, edited)
     if self.lpips_vgg is not None:
@@ -106,7 +106,7 @@ class Harness:
       out["ppl"] = self.ppl(batch, edited, t)
     if with_diversity:
       keys = [jax.random.fold_in(key, 100 + s) for s in range(self.protocol.diversity_samples)]
-      out["diversity"] = self.pairwise([edit(batch, targets, k, s) for s in keys])
+      out["diversity"] = self.pairwise([edit(batch, targets, asked, s) for s in keys])
     return out
 
   def direction(self, edit, wp, labels, source, k: int, value: int, key, bar) -> dict:
@@ -115,13 +115,19 @@ class Harness:
     out = {}
     targets_all = np.asarray(labels, np.float32).copy()
     targets_all[:, k] = value
+    asked = np.zeros((p.batch_size, targets_all.shape[1]), np.float32)
+    asked[:, k] = 1
     for start in range(0, p.num_test, p.batch_size):
       stop = min(start + p.batch_size, p.num_test)
       batch, m = pad(wp[start:stop], p.batch_size)
       targets, _ = pad(targets_all[start:stop], p.batch_size)
       with_diversity = start < p.diversity_inputs
       batch_key = jax.random.fold_in(key, start)
-      arrays = self.batch(edit, batch, targets, k, batch_key, start, with_diversity)
+      arrays = self.batch(edit, batch, targets, asked, batch_key, start, with_diversity)
+      if "labels" in arrays:
+        predicted = arrays.pop("labels")[:m]  # [m, K]
+        arrays["predicted"] = predicted[:, k]
+        arrays["kept"] = kept_fraction(predicted, source["labels"][start:stop], k)
       if "embedding" in arrays:
         embedding = np.asarray(arrays.pop("embedding"))[:m]
         arrays["frs"] = identity.cosine_similarity(source["embedding"][start:stop], embedding)
@@ -137,11 +143,24 @@ class Harness:
     return arrays
 
 
+def kept_fraction(predicted, source_labels, asked) -> np.ndarray:
+  """[N]: the share of the attributes not asked for whose predicted label [N, K] is the
+  source's [N, K] (NaN when every attribute was asked for); asked: an attribute index or a
+  0/1 mask [N, K]."""
+  if np.ndim(asked) == 0:
+    asked = np.eye(predicted.shape[1], dtype=bool)[asked][None]  # [1, K]
+  kept = ~np.asarray(asked, bool)
+  same = (np.asarray(predicted) == np.asarray(source_labels)) & kept
+  with np.errstate(invalid="ignore"):
+    return same.sum(axis=1) / kept.sum(axis=1)
+
+
 def score_directions(methods, render, nets, wp, labels, attributes, names, protocol,
-                     store=None) -> dict:  # fmt: skip
+                     store=None, harness=None, source=None) -> dict:  # fmt: skip
   """{(method name, attribute, value): per-code arrays} for every method, attribute in
   `names` and direction. wp [N, L, C] and labels [N, K] are the first num_test test codes.
   With a `store` (`partial.PartialResults`), finished ones are read back and new ones saved.
+  A `harness` and its `source_outputs(wp)` may be given to share them with other scores.
   """
   jobs = [(method, name, value) for method in methods for name in names for value in DIRECTIONS]
   done = {}
@@ -153,8 +172,8 @@ def score_directions(methods, render, nets, wp, labels, attributes, names, proto
   todo = [job for job in jobs if (job[0].name, job[1], job[2]) not in done]
   if not todo:
     return done
-  harness = Harness(render, nets, protocol)
-  source = harness.source_outputs(wp)
+  harness = harness or Harness(render, nets, protocol)
+  source = harness.source_outputs(wp) if source is None else source
   edits = {m.name: jax.jit(m.edit) for m in methods}
   base_key = jax.random.key(protocol.seed)
   with tqdm(total=len(todo) * protocol.num_test, unit="code", desc="evaluate",

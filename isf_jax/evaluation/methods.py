@@ -12,8 +12,8 @@ from isf_jax.evaluation.protocol import Method
 
 
 def isf_method(isf_module, params, noise_dim: int, name="isf") -> Method:
-  def edit(wp, targets, k, key):
-    del k  # the targets say everything
+  def edit(wp, targets, asked, key):
+    del asked  # the targets say everything: the others are the source's labels
     noise = jax.random.normal(key, (wp.shape[0], noise_dim))
     return isf_module.apply({"params": params}, wp, noise, targets)
 
@@ -21,16 +21,17 @@ def isf_method(isf_module, params, noise_dim: int, name="isf") -> Method:
 
 
 def interfacegan_method(normals, alpha: float, layer_scale=None, name="interfacegan") -> Method:
-  """w +- alpha n on every W+ layer; layer_scale [L] (the truncation's psi per layer) makes
-  it InterFaceGAN's W edit made before the truncation (StyleGAN v1)."""
+  """w +- alpha n on every W+ layer, summed over the attributes asked for; layer_scale [L]
+  (the truncation's psi per layer) makes it InterFaceGAN's W edit made before the truncation
+  (StyleGAN v1)."""
   from isf_jax.baselines import interfacegan
 
   normals = jnp.asarray(normals)  # [K, C]
   scale = None if layer_scale is None else jnp.asarray(layer_scale)  # [L]
 
-  def edit(wp, targets, k, key):
+  def edit(wp, targets, asked, key):
     del key  # deterministic
-    return interfacegan.edit(wp, normals[k], targets[:, k], alpha, scale)
+    return interfacegan.edit_attributes(wp, normals, targets, asked, alpha, scale)
 
   where = "every W+ layer" if scale is None else "W, then the truncation"
   return Method(name, edit, f"InterFaceGAN, w +- {alpha} n on {where}")

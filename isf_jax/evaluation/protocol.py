@@ -59,7 +59,8 @@ class MetricNetworks:
 
 @dataclasses.dataclass(frozen=True)
 class Method:
-  """An editor: edit(wp [B, L, C], targets [B, K], attribute index, key) -> wp' (jittable)."""
+  """An editor: edit(wp [B, L, C], targets [B, K], asked [B, K], key) -> wp' (jittable);
+  asked is 1 for the attributes the edit is asked to set, 0 for those to keep."""
 
   name: str
   edit: Callable

@@ -84,25 +84,54 @@ def write_results(out_dir: Path, results: dict, table: str) -> None:
   write_text(out_dir / "results.md", table)
 
 
-def training_markdown(summary: dict, attributes, protocol) -> str:
-  """The trainer's end-of-run table of the "eval/..." numbers of `end_of_run.summary_metrics`."""
+def _pct(value) -> str:
+  return "n/a" if value is None else f"{value:.1%}"
+
+
+def training_markdown(summary: dict, attributes, protocol, sizes=()) -> str:
+  """The trainer's end-of-run table of the "eval/..." numbers of `end_of_run`: the ISF and,
+  when measured, InterFaceGAN ("eval/interfacegan/...")."""
+  ifg = "eval/interfacegan/accuracy_mean" in summary
+  methods = [("ISF", "eval/")] + [("InterFaceGAN", "eval/interfacegan/")] * ifg
+  head = " | ".join(f"{m} {what}" for what in ("accuracy", "kept") for m, _ in methods)
   lines = [
-    f"Demo world, {protocol.num_test} held-out codes, each attribute set to 1 and to 0 (EMA ISF):",
+    f"{protocol.num_test} held-out codes, each attribute set to 1 and to 0 (the others asked to "
+    "keep the source's labels). Accuracy: the classifier reads the requested value; kept: the "
+    "share of the other attributes that keep the source's label (EMA ISF):",
     "",
-    "| attribute | accuracy | identity mapping |",
-    "| --- | --- | --- |",
+    f"| attribute | {head} | identity mapping |",
+    "| --- |" + " --- |" * (2 * len(methods) + 1),
   ]
-  for name in attributes:
-    lines.append(
-      f"| {name} | {summary[f'eval/accuracy/{name}']:.1%} "
-      f"| {summary[f'eval/identity_accuracy/{name}']:.1%} |"
-    )
+  for name in attributes + ["mean"]:
+    key = f"accuracy/{name}" if name != "mean" else "accuracy_mean"
+    kept = f"preservation/{name}" if name != "mean" else "preservation"
+    cells = [_pct(summary.get(p + key)) for _, p in methods]
+    cells += [_pct(summary.get(p + kept)) for _, p in methods]
+    identity = _pct(summary.get(f"eval/identity_{key}"))
+    row = f"| {name} | " + " | ".join(cells) + f" | {identity} |"
+    lines.append(row if name != "mean" else row.replace("| mean |", "| **mean** |"))
+  if sizes:
+    head = " | ".join(f"{m} {what}" for what in ("all reached", "kept", "content LPIPS")
+                      for m, _ in methods)  # fmt: skip
+    lines += [
+      "",
+      "Several attributes at once: per code, that many attributes drawn at random, each asked "
+      "to flip; all reached: every asked attribute took its new value:",
+      "",
+      f"| attributes | {head} |",
+      "| --- |" + " --- |" * (3 * len(methods)),
+    ]
+    for size in sizes:
+      cells = [_pct(summary.get(f"{p}joint_acc/{size}_attributes")) for _, p in methods]
+      cells += [_pct(summary.get(f"{p}preservation/{size}_attributes")) for _, p in methods]
+      cells += [f"{summary[f'{p}content_lpips/{size}_attributes']:.4f}" for _, p in methods]
+      lines.append(f"| {size} | " + " | ".join(cells) + " |")
   lines += [
-    f"| **mean** | **{summary['eval/accuracy_mean']:.1%}** "
-    f"| {summary['eval/identity_accuracy_mean']:.1%} |",
     "",
-    f"content LPIPS(source, translated): {summary['eval/content_lpips']:.4f}; "
-    f"diversity (mean LPIPS over pairs of {protocol.diversity_samples} samples, first "
-    f"{protocol.diversity_inputs} codes): {summary['eval/diversity_lpips']:.4f}",
+    "content LPIPS(source, translated), one attribute: "
+    + ", ".join(f"{m} {summary[p + 'content_lpips']:.4f}" for m, p in methods)
+    + f"; diversity (mean LPIPS over pairs of {protocol.diversity_samples} samples, first "
+    f"{protocol.diversity_inputs} codes): ISF {summary['eval/diversity_lpips']:.4f}"
+    + (" (InterFaceGAN is deterministic: 0)" if ifg else ""),
   ]
   return "\n".join(lines) + "\n"

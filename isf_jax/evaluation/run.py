@@ -73,7 +73,7 @@ def _test_split(config, data_dir: str, protocol: Protocol) -> dict:
   return test
 
 
-def _interfacegan(config, train_split, out_dir: Path, alpha, boundary_files, w_shape):
+def interfacegan_baseline(config, train_split, out_dir: Path, alpha, boundary_files, w_shape):
   """(the baseline method, its meta): boundaries from InterFaceGAN's files where given
   ({attribute: .npy}), the others trained on the training split; the edit moves W before
   the data's truncation (config.interfacegan) when it had one."""
@@ -171,7 +171,7 @@ def evaluate_from_config(
     else None
   )  # fmt: skip
   if "interfacegan" in methods:
-    method, meta["interfacegan"] = _interfacegan(
+    method, meta["interfacegan"] = interfacegan_baseline(
       config, train_split, out_dir, interfacegan_alpha, boundaries, test["wp"].shape[1:]
     )
     chosen.append(method)

@@ -7,7 +7,7 @@ import numpy as np
 from isf_jax.evaluation.protocol import DIRECTIONS
 from isf_jax.metrics import accuracy, ppl
 
-METRICS = ("fid", "lpips", "frs", "acc", "acc_flipped", "ppl", "pir", "path_lpips")
+METRICS = ("fid", "lpips", "frs", "acc", "acc_flipped", "preservation", "ppl", "pir", "path_lpips")
 
 
 def direction_metrics(arrays: dict, reference_stats=None) -> dict:
@@ -29,6 +29,8 @@ def direction_metrics(arrays: dict, reference_stats=None) -> dict:
   if "predicted" in arrays:
     row["acc"] = accuracy.accuracy(arrays["predicted"], arrays["target"])
     row["acc_flipped"] = accuracy.accuracy(arrays["predicted"], arrays["target"], arrays["flipped"])
+  if "kept" in arrays:  # the other attributes keep the source's labels
+    row["preservation"] = float(np.mean(arrays["kept"]))
   if "source_predicted" in arrays:  # what an identity mapping would score
     row["acc_identity"] = accuracy.accuracy(arrays["source_predicted"], arrays["target"])
   if "ppl" in arrays:
