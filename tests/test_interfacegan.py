@@ -34,7 +34,10 @@ def test_boundary_uses_top_and_bottom_codes_only():
   b, _ = interfacegan.train_boundary(latents, noisy)
   np.testing.assert_allclose(a, b, atol=1e-6)
   with pytest.raises(ValueError, match="no training pairs"):
-    interfacegan.train_boundary(latents[:10], scores[:10])
+    interfacegan.train_boundary(latents[:2], scores[:2])
+  # A small set still gets MIN_CHOSEN codes per side (2% of 100 would be 2).
+  small, _ = interfacegan.train_boundary(latents[:100], scores[:100])
+  assert small @ interfacegan.train_boundary(latents[:100], scores[:100], 10)[0] > 0.999
 
 
 def test_inverted_labels_orient_the_normal_towards_label_one():

@@ -55,7 +55,7 @@ def test_notebooks_run_in_demo_mode(tmp_path, lpips_cache):
     "ISF_NOTEBOOK_ISF": str(quick / "isf_ema"),
     "ISF_NOTEBOOK_PHOTO": "astronaut",
     "ISF_NOTEBOOK_ALIGN": "1",
-    "ISF_NOTEBOOK_ENCODER": str(make_encoder_checkpoint(tmp_path / "encoder")),
+    "ISF_NOTEBOOK_ENCODER": str(make_encoder_checkpoint(tmp_path / "encoder", generator="faces")),
     "ISF_NOTEBOOK_INVERT_STEPS": "10",
     "ISF_NOTEBOOK_REFINE_STEPS": "3",
     "ISF_NOTEBOOK_LPIPS": "alex",

@@ -28,6 +28,7 @@ import numpy as np
 from isf_jax.files import atomic_open
 
 CHOSEN_RATIO = 0.02
+MIN_CHOSEN = 10  # per side: small test datasets (< 500 codes) would give 2% of nothing
 SPLIT_RATIO = 0.7
 ALPHA = 3.0
 
@@ -55,7 +56,7 @@ def train_boundary(latents, scores, chosen_num_or_ratio=CHOSEN_RATIO, split_rati
   latents = latents[order]
   num = len(latents)
   chosen = int(num * chosen_num_or_ratio) if chosen_num_or_ratio <= 1 else int(chosen_num_or_ratio)
-  chosen = min(chosen, num // 2)
+  chosen = min(max(chosen, MIN_CHOSEN), num // 2)
   train_num = int(chosen * split_ratio)
   if train_num < 1:
     raise ValueError(f"{num} codes give no training pairs at ratio {chosen_num_or_ratio}")

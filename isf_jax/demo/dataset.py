@@ -29,7 +29,7 @@ def data_dir(workdir, configured: str = "") -> Path:
 
 
 def thresholds_path(data_dir, data_name: str = DATA_NAME) -> Path:
-  """Where `prepare_dataset` records the labelling thresholds of dataset `data_name`."""
+  """Where `prepare_statistics_dataset` records the labelling thresholds of dataset `data_name`."""
   return Path(data_dir) / f"{data_name}_thresholds.json"
 
 

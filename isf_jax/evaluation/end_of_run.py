@@ -18,7 +18,9 @@ from pathlib import Path
 import jax
 import numpy as np
 
+from isf_jax import images
 from isf_jax.evaluation.combinations import combination_metrics, score_combinations
+from isf_jax.evaluation.comparison import comparison_figure
 from isf_jax.evaluation.harness import Harness, score_directions
 from isf_jax.evaluation.methods import isf_method
 from isf_jax.evaluation.protocol import MetricNetworks, Protocol
@@ -28,6 +30,7 @@ from isf_jax.evaluation.summary import summarize
 DIVERSITY_INPUTS = 16
 DIVERSITY_SAMPLES = 10
 COMBINATION_SIZES = (1, 2, 3)  # attributes edited at once
+FIGURE_CODES = 8  # columns of comparison.png
 
 
 def training_protocol(num_test: int) -> Protocol:
@@ -104,7 +107,8 @@ def _interfacegan(config, workdir, w_shape):
 def evaluate_training_run(config, workdir, nets, state, frozen, test) -> dict:
   """Scores the EMA ISF of a finished run in a built-in world on the test split against
   InterFaceGAN: each attribute alone, then COMBINATION_SIZES attributes at once; writes
-  WORKDIR/eval.json and WORKDIR/eval.md (process 0) and returns the "eval/..." numbers."""
+  WORKDIR/eval.json, WORKDIR/eval.md and the labelled picture WORKDIR/comparison.png (process
+  0) and returns the "eval/..." numbers."""
   names = list(config.data.attributes)
   protocol = training_protocol(len(test["wp"]))
   wp = np.asarray(test["wp"], np.float32)
@@ -134,5 +138,9 @@ def evaluate_training_run(config, workdir, nets, state, frozen, test) -> dict:
   if jax.process_index() == 0:
     write_text(Path(workdir, "eval.json"), json.dumps(result, indent=2))
     write_text(Path(workdir, "eval.md"), table)
+    title = f"{config.generator.ckpt} world, step {int(state.step)}: ISF (EMA) and InterFaceGAN"
+    figure = comparison_figure(methods, harness.render, wp[:FIGURE_CODES], labels[:FIGURE_CODES],
+                               names, title)  # fmt: skip
+    images.save_png(Path(workdir, "comparison.png"), figure)
     print(table, file=sys.stderr)
   return result

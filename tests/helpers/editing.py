@@ -44,16 +44,16 @@ def make_isf_checkpoint(path, attributes=DEMO_ATTRIBUTES, latent="wp", named=Tru
   return path
 
 
-def make_encoder_checkpoint(path, seed=0):
-  """A narrow e4e encoder with random weights for the statistics generator (W+ [8, 64]); its
-  latent_avg is the generator's w_avg, as a trained e4e's is its generator's. No e4e is
-  trained for the statistics generator, so its codes are poor; returns the path."""
+def make_encoder_checkpoint(path, seed=0, generator="statistics"):
+  """A narrow e4e encoder with random weights for a built-in generator (statistics: W+ [8, 64],
+  faces: [8, 128]); its latent_avg is the generator's w_avg, as a trained e4e's is its
+  generator's. Its weights are random, so its codes are poor; returns the path."""
   import numpy as np
 
   from isf_jax.encoders import e4e
   from isf_jax.generators import read_generator
 
-  gen_config, gen_variables = read_generator("statistics")
+  gen_config, gen_variables = read_generator(generator)
   config = e4e.E4EConfig(
     resolution=gen_config.resolution,
     stem_channels=16,
