@@ -91,6 +91,42 @@ def base_config() -> ml_collections.ConfigDict:
   return c
 
 
+def built_in_world_config() -> ml_collections.ConfigDict:
+  """The official recipe shrunk for a built-in world's 32 px generator on a 2-core CPU
+  (configs/demo.py, configs/statistics.py): 600 steps, 4096 training and 256 test codes,
+  narrow networks, a much faster schedule than the official 50k steps at 1e-5."""
+  c = base_config()
+  c.seed = 0
+  c.total_steps = 600
+  c.log_every_steps = 50
+  c.sample_every_steps = 200
+  c.ckpt_every_steps = 200
+  c.keep_checkpoints = 2
+
+  c.data.num_train = 4096
+  c.data.num_test = 256
+  c.data.psi = 0.7
+  c.data.cutoff = 8
+
+  c.isf.num_layers = 8  # 32 px
+  c.isf.hidden_dim = 128
+  c.disc.dim_in = 16
+  c.disc.max_channels = 64
+
+  c.train.img_size = 32
+  c.train.noise_dim = 16
+  c.train.render_noise_mode = "const"
+  c.train.lambda_nb = 0.01
+  c.train.lambda_cls = 4.0
+  c.train.ema_decay = 0.99  # 0.999 would keep ~55% of the initial weights after 600 steps
+
+  c.optim.lr = 1e-3
+  c.optim.warmup_init_lr = 1e-4
+  c.optim.warmup_steps = 50
+  c.optim.min_lr = 2e-4
+  return c
+
+
 def apply_variant(c: ml_collections.ConfigDict, variant: str) -> ml_collections.ConfigDict:
   """Named ablations: paper (R1 on src, decaying diversity), w, adain, no_nb, no_lpips."""
   if variant in ("", "official"):

@@ -26,39 +26,10 @@ from configs import common
 
 
 def get_config(variant: str = ""):
-  c = common.base_config()
-  c.seed = 0
-  c.total_steps = 600
-  c.log_every_steps = 50
-  c.sample_every_steps = 200
-  c.ckpt_every_steps = 200
-  c.keep_checkpoints = 2
-
+  c = common.built_in_world_config()
   c.generator.ckpt = "statistics"
   c.data.name = "statistics_latents"
   c.data.attributes = ["bright", "warm", "top_heavy", "contrasty"]
-  c.data.num_train = 4096
-  c.data.num_test = 256
-  c.data.psi = 0.7
-  c.data.cutoff = 8
   c.data.target_mode = "flip"
-
-  c.isf.num_layers = 8  # 32 px
-  c.isf.hidden_dim = 128
-  c.disc.dim_in = 16
-  c.disc.max_channels = 64
-
-  c.train.img_size = 32
-  c.train.noise_dim = 16
-  c.train.render_noise_mode = "const"
   c.train.pos_weight = [1.0, 1.0, 1.0, 1.0]  # median thresholds: balanced attributes
-  c.train.lambda_nb = 0.01
-  c.train.lambda_cls = 4.0
-  c.train.ema_decay = 0.99  # 0.999 would keep ~55% of the initial weights after 600 steps
-
-  # A much faster schedule than the official 50k steps at 1e-5.
-  c.optim.lr = 1e-3
-  c.optim.warmup_init_lr = 1e-4
-  c.optim.warmup_steps = 50
-  c.optim.min_lr = 2e-4
   return common.apply_variant(c, variant)

