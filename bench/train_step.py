@@ -50,6 +50,11 @@ def parse_args(argv=None) -> argparse.Namespace:
     "--generator-resolution", type=int, default=0, help="ffhq: smaller G (smoke runs on a CPU)"
   )
   p.add_argument("--image-size", type=int, default=0, help="D and loss size (default: config's)")
+  p.add_argument(
+    "--generator",
+    default="",
+    help="a StyleGAN2 checkpoint (isf_jax.load_generator spec) instead of random weights",
+  )
   args = p.parse_args(argv)
   try:
     args.devices = [int(d) for d in args.devices.split(",") if d.strip()]
@@ -61,16 +66,24 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 
 def setting_config(
-  name: str, batch: int, frozen_dtype="float32", remat=False, gen_resolution=0, image_size=0
+  name: str,
+  batch: int,
+  frozen_dtype="float32",
+  remat=False,
+  gen_resolution=0,
+  image_size=0,
+  gen_config=None,
 ):
   """The trainer config of a setting, its generator config, and the global batch.
 
-  `gen_resolution` and `image_size` (0: the setting's) shrink the ffhq setting for smoke runs.
+  `gen_resolution` and `image_size` (0: the setting's) shrink the ffhq setting for smoke runs;
+  `gen_config` (a loaded generator's) replaces the setting's generator.
   """
   from configs import demo, ffhq
   from isf_jax.demo import demo_generator_config
   from isf_jax.stylegan2 import GeneratorConfig, channels_from_base
 
+  loaded_config = gen_config
   if name == "small":
     config, gen_config = demo.get_config(), demo_generator_config()
   else:
@@ -80,6 +93,9 @@ def setting_config(
       resolution=res, channels=channels_from_base(res), z_dim=512, w_dim=512, mapping_layers=8
     )
     config.isf.num_layers = gen_config.num_ws
+  if loaded_config is not None:
+    gen_config = loaded_config
+    config.isf.num_layers = gen_config.num_ws
   if image_size:
     config.train.img_size = image_size
   config.train.frozen_dtype = frozen_dtype
@@ -87,8 +103,8 @@ def setting_config(
   return config, gen_config, batch or config.global_batch_size
 
 
-def build(config, gen_config):
-  """(Networks, frozen variables) with random weights, as the trainer builds them."""
+def build(config, gen_config, gen_vars=None):
+  """(Networks, frozen variables) as the trainer builds them; random weights unless given."""
   import jax
   import jax.numpy as jnp
 
@@ -97,7 +113,8 @@ def build(config, gen_config):
   from isf_jax.training import networks
 
   dtype = jnp.dtype(config.train.frozen_dtype)
-  _, gen_vars = init_generator(gen_config, seed=0)
+  if gen_vars is None:
+    _, gen_vars = init_generator(gen_config, seed=0)
   generator = Generator(gen_config, dtype=dtype)
   lpips = LPIPS(config.lpips.net, config.lpips.version, check_range=False, dtype=dtype)
   x = jnp.zeros((1, 64, 64, 3))
@@ -211,7 +228,12 @@ def run(args: argparse.Namespace) -> dict:
   import jax
 
   from isf_jax import train_step
+  from isf_jax.generators import read_generator
+  from isf_jax.stylegan2 import GeneratorConfig
 
+  loaded_config, loaded_vars = read_generator(args.generator) if args.generator else (None, None)
+  if loaded_config is not None and not isinstance(loaded_config, GeneratorConfig):
+    raise SystemExit(f"error: --generator {args.generator}: not a StyleGAN2 generator")
   config, gen_config, batch = setting_config(
     args.setting,
     args.batch,
@@ -219,6 +241,7 @@ def run(args: argparse.Namespace) -> dict:
     args.remat,
     args.generator_resolution,
     args.image_size,
+    loaded_config,
   )
   counts = args.devices or [jax.device_count()]
   if max(counts) > jax.device_count():
@@ -226,7 +249,7 @@ def run(args: argparse.Namespace) -> dict:
   if any(batch % n for n in counts):
     raise SystemExit(f"error: global batch {batch} is not divisible by every count in {counts}")
   t0 = time.perf_counter()
-  nets, frozen = build(config, gen_config)
+  nets, frozen = build(config, gen_config, loaded_vars)
   state = jax.jit(
     lambda: train_step.init_state(
       nets, 0, (batch, gen_config.num_ws, gen_config.w_dim), len(config.data.attributes)
@@ -254,6 +277,7 @@ def run(args: argparse.Namespace) -> dict:
     "frozen_dtype": args.frozen_dtype,
     "remat_generator": args.remat,
     "generator_resolution": gen_config.resolution,
+    "generator_checkpoint": args.generator or "random weights",
     "image_size": config.train.img_size,
     "init_s": init_s,
     "matmul_peak_flops_per_s": peak,

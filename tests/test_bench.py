@@ -69,6 +69,23 @@ def test_train_step_benchmark_smoke():
   assert report["generator"]["images_per_s"] > 0
 
 
+def test_train_step_setting_takes_a_loaded_generator():
+  """--generator: the loaded generator's config replaces the setting's, ISF layers follow it."""
+  from bench import train_step
+  from isf_jax.stylegan2 import GeneratorConfig, channels_from_base
+
+  loaded = GeneratorConfig(
+    resolution=128, channels=channels_from_base(128), z_dim=512, w_dim=512, mapping_layers=8
+  )
+  config, gen_config, batch = train_step.setting_config("ffhq", 4, image_size=64, gen_config=loaded)
+  assert gen_config is loaded and config.isf.num_layers == 12
+  assert config.train.img_size == 64 and batch == 4
+  config, gen_config, batch = train_step.setting_config("small", 0, gen_config=loaded)
+  assert gen_config is loaded and config.isf.num_layers == 12 and batch == 16
+  _, gen_config, _ = train_step.setting_config("small", 0)
+  assert gen_config.resolution == 32
+
+
 def test_device_check_lists_every_step_and_respects_its_budget():
   """With the budget already spent every step is recorded as skipped (the full smoke run takes
   minutes on a CPU: `bash bench/device_check.sh --smoke`, output in docs/performance.md)."""

@@ -61,43 +61,38 @@ def upsample_2x(x, precision=None):
   return fir_filter(x, up=2, pad=(2, 1), gain=4.0, precision=precision)
 
 
-# Transposed-conv phases: which flipped-kernel tap each position of a 3-tap conv reads.
-_PHASE_TAPS = (
-  np.array([[1, 0, 0], [0, 0, 1], [0, 0, 0]], np.float32),  # even outputs: taps 0 and 2
-  np.array([[0, 0, 0], [0, 1, 0], [0, 0, 0]], np.float32),  # odd outputs: tap 1
-)
+# Transposed-conv phases per axis: the flipped-kernel taps each output parity reads, and the
+# input padding that lines them up. Even outputs (H + 1 of them) combine x[t - 1] * tap 0 and
+# x[t] * tap 2 (input padded by 1 on both sides, a 2-tap conv); odd outputs (H) are x[t] * tap 1.
+_PHASE_TAPS = ((0, 2), (1,))
+_PHASE_PADDING = ((1, 1), (0, 0))
 
 
 def conv3x3_up(x, kernel, *, groups=1, precision=None):
   """3x3 conv at twice the resolution, exactly as the reference up-conv + blur.
 
   The references run a stride-2 transposed conv (2H+1 outputs) and blur with the filter
-  times 4, padding 1. Here the transposed conv runs by phases: even outputs combine the
-  flipped kernel's taps 0 and 2, odd outputs tap 1; each of the four (row, column) phases is
-  a 3x3 conv with the other taps zero, on the input padded by (1, 2), and the phases are
+  times 4, padding 1. Here the transposed conv runs by phases, each with only its live taps:
+  four convs with 2x2, 2x1, 1x2 and 1x1 kernels (a quarter of the multiply-adds of 3x3
+  phase kernels, three quarters of whose taps would be zero), then the phases are
   interleaved. Same numbers as the zero-inserted conv, whose gradient XLA:CPU computes ~70x
   slower (asymmetric conv padding and even-sized kernels also leave its fast path).
   """
   n, h, w, _ = x.shape
   flipped = kernel[::-1, ::-1]
-  phase_kernels = [
-    jnp.einsum("ia,jb,abxy->ijxy", _PHASE_TAPS[r], _PHASE_TAPS[c], flipped).astype(kernel.dtype)
-    for r in (0, 1)
-    for c in (0, 1)
-  ]  # 4 x [3, 3, I / groups, O]
-  x = jnp.pad(x, ((0, 0), (1, 2), (1, 2), (0, 0)))
-  if groups == 1:  # one conv, the phases side by side in the output channels
-    y = conv2d(x, jnp.concatenate(phase_kernels, axis=-1), padding="VALID", precision=precision)
-    y = y.reshape(n, h + 1, w + 1, 2, 2, -1)
-  else:
-    y = jnp.stack(
-      [conv2d(x, k, padding="VALID", groups=groups, precision=precision) for k in phase_kernels],
-      axis=3,
-    ).reshape(n, h + 1, w + 1, 2, 2, -1)
-  # [N, H+1, W+1, row phase, col phase, O] -> [N, 2H+2, 2W+2, O]; the last odd row/col is padding.
+  phases = []  # [N, H+1, W+1, O] each, (row phase, column phase) in row-major order
+  for row_phase in (0, 1):
+    for col_phase in (0, 1):
+      live = flipped[np.ix_(_PHASE_TAPS[row_phase], _PHASE_TAPS[col_phase])]
+      padding = (_PHASE_PADDING[row_phase], _PHASE_PADDING[col_phase])
+      y = conv2d(x, live, padding=padding, groups=groups, precision=precision)
+      # Odd phases have H (W) outputs; a zero row (column) stands in for the missing last one.
+      phases.append(jnp.pad(y, ((0, 0), (0, row_phase), (0, col_phase), (0, 0))))
+  y = jnp.stack(phases, axis=3).reshape(n, h + 1, w + 1, 2, 2, -1)
+  # [N, H+1, W+1, row phase, col phase, O] -> [N, 2H+2, 2W+2, O]; the last row and column are
+  # the zeros above, so padding by (1, 0) gives the blur the reference's (1, 1)-padded input.
   y = jnp.transpose(y, (0, 1, 3, 2, 4, 5)).reshape(n, 2 * h + 2, 2 * w + 2, -1)
-  y = y[:, : 2 * h + 1, : 2 * w + 1]
-  return fir_filter(y, up=1, pad=(1, 1), gain=4.0, precision=precision)
+  return fir_filter(y, up=1, pad=(1, 0), gain=4.0, precision=precision)
 
 
 def modulated_conv2d(
