@@ -22,6 +22,11 @@ Writes `eval/results.json` and `eval/results.md` (Table I and II layout) under -
 --out). Each (method, attribute, direction) is saved atomically to `eval/partial/` when done and
 skipped on a rerun with the same protocol, so an interrupted run resumes.
 
+`--invert encoder|optimize|encoder+optimize [--encoder DIR]` also scores the methods on
+inverted codes: the first `--invert_codes` test codes are rendered with fresh noise (the
+"photos"), inverted, and edited; accuracy and content LPIPS to the photo are written beside
+those of the sampled codes to `eval/inverted.{json,md}` (isf_jax.evaluation.inverted).
+
 In a built-in world (generator "faces" or "statistics") the world's classifier stands in for
 the attribute networks and Inception and ArcFace have random weights (marked in the table;
 `--metric_weights real` loads converted ones): FID and FRS test the machinery, not quality.
@@ -30,12 +35,14 @@ the attribute networks and Inception and ArcFace have random weights (marked in 
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 from absl import app, flags, logging
 from ml_collections import config_flags
 
 from isf_jax.cache import enable_compilation_cache
 from isf_jax.evaluation import Protocol, evaluate_from_config, markdown
+from isf_jax.evaluation.inverted import InversionRequest
 
 
 def _split_assignment(text: str, flag: str = "--classifier") -> tuple[str, str]:
@@ -66,18 +73,23 @@ def main(argv):
   try:
     classifiers = dict(_split_assignment(c) for c in f.classifier)
     boundaries = dict(_split_assignment(b, "--boundary") for b in f.boundary)
+    inverted = None
+    if f.invert != "none":
+      inverted = InversionRequest(f.invert, f.encoder, f.invert_steps, f.invert_codes)
     results = evaluate_from_config(
       f.config, f.workdir, isf=f.isf, generator=f.generator, out=f.out,
       methods=tuple(f.methods), protocol=protocol, metric_weights=f.metric_weights,
       inception_variant=f.inception_variant, fid_reference=f.fid_reference,
       num_fid_reference=f.num_fid_reference, classifiers=classifiers,
       invert=f.classifier_invert, interfacegan_alpha=f.interfacegan_alpha, boundaries=boundaries,
-      attributes=f.attributes or None, fid=f.fid,
+      attributes=f.attributes or None, fid=f.fid, inverted=inverted,
     )  # fmt: skip
   except (FileNotFoundError, ValueError) as e:
     print(f"error: {e}", file=sys.stderr)
     sys.exit(1)
   print(markdown(results))
+  if inverted is not None:
+    print((Path(f.out or Path(f.workdir) / "eval") / "inverted.md").read_text())
 
 
 def _define_flags():
@@ -114,6 +126,15 @@ def _define_flags():
     "ATTRIBUTE=PATH of an InterFaceGAN boundary .npy ([1, C]) for the baseline "
     "(default: trained on the training split)",
   )
+  flags.DEFINE_enum(
+    "invert",
+    "none",
+    ["none", "encoder", "optimize", "encoder+optimize"],
+    "also score edits of inverted test codes (photos rendered with fresh noise)",
+  )
+  flags.DEFINE_string("encoder", None, "e4e encoder directory for --invert encoder modes")
+  flags.DEFINE_integer("invert_steps", 100, "projector steps of --invert (encoder+)optimize")
+  flags.DEFINE_integer("invert_codes", 64, "test codes inverted for --invert")
   flags.mark_flags_as_required(["config", "workdir"])
 
 

@@ -73,12 +73,19 @@ class Projection:
 def w_statistics(config, variables: dict, num_samples: int, seed: int = 123):
   """(w_avg [C], w_std): mean of mapped z ~ N(0, I) and the RMS distance from it."""
   z = np.random.RandomState(seed).randn(num_samples, config.z_dim).astype(np.float32)
-  generator = generator_module(config)
-  ws = jax.jit(lambda v, z: generator.apply(v, z, method="map"))(variables, z)  # [N, L, C]
+  ws = _map_fn(config)(variables, z)  # [N, L, C]
   w = np.asarray(ws[:, 0], np.float64)
   w_avg = w.mean(axis=0)
   w_std = np.sqrt(np.sum((w - w_avg) ** 2) / num_samples)
   return w_avg.astype(np.float32), float(w_std)
+
+
+@functools.lru_cache(maxsize=8)
+def _map_fn(config):
+  """Jitted (variables, z) -> W+, compiled once per generator config: `project` asks for the
+  statistics once per photo, and a fresh jit each time recompiled the mapping each time."""
+  generator = generator_module(config)
+  return jax.jit(lambda variables, z: generator.apply(variables, z, method="map"))
 
 
 def noise_regularization(noises) -> jax.Array:

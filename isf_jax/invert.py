@@ -34,7 +34,10 @@ from isf_jax.losses import box_downsample
 from isf_jax.photos import load_photo
 
 MODES = ("optimize", "encoder", "encoder+optimize")
-CONVERT_HINT = "isf-jax-convert e4e e4e_ffhq_encode.pt ckpts/e4e, then use ckpts/e4e/encoder"
+CONVERT_HINT = (
+  "isf-jax-convert e4e e4e_ffhq_encode.pt ckpts/e4e, then use ckpts/e4e/encoder; or train one: "
+  "python -m isf_jax.train_encoder --workdir DIR, then use DIR/encoder"
+)
 
 
 # --- photos ----------------------------------------------------------------------------
@@ -126,7 +129,8 @@ def check_encoder(encoder_config, generator_config, source: str = "encoder"):
 
 
 def load_encoder(path, generator_config) -> Encoder:
-  """A directory written by `isf-jax-convert e4e` (OUT/encoder) or `e4e.save_encoder`."""
+  """A directory written by `isf-jax-convert e4e` (OUT/encoder), `python -m
+  isf_jax.train_encoder` (WORKDIR/encoder) or `e4e.save_encoder`."""
   from isf_jax.encoders import e4e
 
   config, variables = e4e.load_encoder(path)

@@ -19,8 +19,10 @@ As omertov/encoder4editing builds it for inference (`models/encoders/psp_encoder
   `latent_avg` when the checkpoint was trained with `start_from_latent_avg`.
 W+ has n_styles = 2 log2(resolution) - 2 entries (18 for the 1024 px FFHQ generator).
 
-`E4EConfig` also describes narrower bodies and other style sizes (the test fixtures use one);
-the reference code itself is fixed at the widths above.
+`E4EConfig` also describes narrower, shallower bodies on smaller inputs (`stage_units`,
+`input_size`: the encoders trained here for small generators, `isf_jax.encoder_training`, and
+the test fixtures); the reference code itself is fixed at the shape above. With input size S the
+taps are at S/4, S/8 and S/16 px.
 Variables: `params`, `batch_stats` and `buffers/latent_avg` [n_styles, style_dim].
 """
 
@@ -35,7 +37,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from isf_jax.encoders.irse import BottleneckIRSE, PReLU, batch_norm
+from isf_jax.encoders.irse import BottleneckIRSE, PReLU, SqueezeExcitation, batch_norm
 from isf_jax.metrics.resize import resize_bilinear_align_corners, resize_bilinear_pil
 
 INPUT_SIZE = (256, 256)
@@ -54,6 +56,8 @@ class E4EConfig:
     stage_depths: widths of the four IR-SE stages; the last is also the pyramid's width.
     style_dim: W size (the generator's w_dim).
     start_from_latent_avg: add `latent_avg` to the codes (pSp's option of that name).
+    stage_units: IR-SE units per stage ((3, 4, 14, 3): IR-SE50).
+    input_size: side of the square the photo is resized to (256 in the reference).
   """
 
   resolution: int = 1024
@@ -61,18 +65,32 @@ class E4EConfig:
   stage_depths: tuple[int, ...] = (64, 128, 256, 512)
   style_dim: int = 512
   start_from_latent_avg: bool = True
+  stage_units: tuple[int, ...] = STAGE_UNITS
+  input_size: int = INPUT_SIZE[0]
 
   def __post_init__(self):
-    log2 = math.log2(self.resolution)
-    if self.resolution < 8 or log2 != int(log2):
+    if not _is_power_of_two(self.resolution, 8):
       raise ValueError(f"resolution must be a power of two >= 8, got {self.resolution}")
-    object.__setattr__(self, "stage_depths", tuple(int(d) for d in self.stage_depths))
-    if len(self.stage_depths) != len(STAGE_UNITS):
-      raise ValueError(f"stage_depths needs {len(STAGE_UNITS)} entries, got {self.stage_depths}")
+    if not _is_power_of_two(self.input_size, 16):  # four stride-2 stages leave >= 1 px
+      raise ValueError(f"encoder input_size must be a power of two >= 16, got {self.input_size}")
+    for name in ("stage_depths", "stage_units"):
+      value = tuple(int(d) for d in getattr(self, name))
+      object.__setattr__(self, name, value)
+      if len(value) != len(STAGE_UNITS) or min(value) < 1:
+        raise ValueError(f"{name} needs {len(STAGE_UNITS)} positive entries, got {value}")
+    if min(self.stage_depths) < SqueezeExcitation.reduction:
+      raise ValueError(
+        f"stage_depths must be at least {SqueezeExcitation.reduction} (the squeeze-excitation "
+        f"divides them by {SqueezeExcitation.reduction}), got {self.stage_depths}"
+      )
 
   @property
   def n_styles(self) -> int:
     return 2 * int(math.log2(self.resolution)) - 2
+
+  @property
+  def input_shape(self) -> tuple[int, int]:
+    return (self.input_size, self.input_size)
 
   def to_json(self) -> str:
     return json.dumps({"network": "e4e", **dataclasses.asdict(self)}, indent=2)
@@ -83,6 +101,10 @@ class E4EConfig:
     if fields.pop("network", None) != "e4e":
       raise ValueError("not an e4e encoder config (network != 'e4e')")
     return cls(**fields)
+
+
+def _is_power_of_two(value: int, minimum: int) -> bool:
+  return value >= minimum and math.log2(value) == int(math.log2(value))
 
 
 class EqualLinear(nn.Module):
@@ -116,7 +138,7 @@ def _upsample_add(top, lateral):
 
 
 class Encoder4Editing(nn.Module):
-  """[N, 256, 256, 3] in [-1, 1] -> W+ codes [N, n_styles, style_dim]."""
+  """[N, S, S, 3] in [-1, 1] (S = config.input_size) -> W+ codes [N, n_styles, style_dim]."""
 
   config: E4EConfig
 
@@ -126,14 +148,14 @@ class Encoder4Editing(nn.Module):
     stem = nn.Conv(
       cfg.stem_channels, (3, 3), 1, ((1, 1), (1, 1)), use_bias=False, name="input_conv"
     )
-    x = PReLU(name="input_prelu")(batch_norm("input_bn")(stem(x)))  # [N, 256, 256, stem]
+    x = PReLU(name="input_prelu")(batch_norm("input_bn")(stem(x)))  # [N, S, S, stem]
     taps, unit = [], 0
-    for depth, units in zip(cfg.stage_depths, STAGE_UNITS, strict=True):
+    for depth, units in zip(cfg.stage_depths, cfg.stage_units, strict=True):
       for i in range(units):
         x = BottleneckIRSE(depth, 2 if i == 0 else 1, name=f"body_{unit}")(x)
         unit += 1
-      taps.append(x)  # stage k ends at 256 / 2^(k+1) px
-    c1, c2, c3 = taps[1:]  # [N, 64, 64, d1], [N, 32, 32, d2], [N, 16, 16, d3]
+      taps.append(x)  # stage k ends at S / 2^(k+1) px
+    c1, c2, c3 = taps[1:]  # [N, S/4, S/4, d1], [N, S/8, S/8, d2], [N, S/16, S/16, d3]
     width = cfg.stage_depths[-1]
 
     w0 = GradualStyleBlock(cfg.style_dim, name="style_0")(c3)  # [N, style_dim]
@@ -154,19 +176,19 @@ class Encoder4Editing(nn.Module):
     return codes + latent_avg.value if cfg.start_from_latent_avg else codes
 
 
-def preprocess(images):
-  """[N, H, W, 3] in [-1, 1] -> the encoder input [N, 256, 256, 3] (e4e's test transform)."""
-  return resize_bilinear_pil(jnp.asarray(images, jnp.float32), INPUT_SIZE)
+def preprocess(images, size: tuple[int, int] = INPUT_SIZE):
+  """[N, H, W, 3] in [-1, 1] -> the encoder input [N, *size, 3] (e4e's test transform)."""
+  return resize_bilinear_pil(jnp.asarray(images, jnp.float32), size)
 
 
 def variable_shapes(config: E4EConfig) -> dict:
-  x = jax.ShapeDtypeStruct((1, *INPUT_SIZE, 3), jnp.float32)
+  x = jax.ShapeDtypeStruct((1, *config.input_shape, 3), jnp.float32)
   return jax.eval_shape(Encoder4Editing(config).init, jax.random.key(0), x)
 
 
 def random_variables(config: E4EConfig, seed: int = 0) -> dict:
-  """Freshly initialised variables (for tests and timing, not for inversion)."""
-  x = jnp.zeros((1, *INPUT_SIZE, 3), jnp.float32)
+  """Freshly initialised variables (the starting point of training; tests and timing)."""
+  x = jnp.zeros((1, *config.input_shape, 3), jnp.float32)
   return Encoder4Editing(config).init(jax.random.key(seed), x)
 
 
@@ -179,7 +201,7 @@ def encode_fn(config: E4EConfig, variables: dict):
   def encode(variables, images):
     # Full float32 convolutions on accelerators too (no TF32 / bf16 passes): parity.
     with jax.default_matmul_precision("highest"):
-      return network.apply(variables, preprocess(images))
+      return network.apply(variables, preprocess(images, config.input_shape))
 
   def checked(images):
     if images.ndim != 4 or images.shape[-1] != 3:
@@ -197,13 +219,15 @@ def save_encoder(path, config: E4EConfig, variables: dict, overwrite: bool = Fal
 
 
 def load_encoder(path) -> tuple[E4EConfig, dict]:
-  """(config, variables) from a directory written by `save_encoder` (`isf-jax-convert e4e`)."""
+  """(config, variables) from a directory written by `save_encoder` (`isf-jax-convert e4e`,
+  `python -m isf_jax.train_encoder`)."""
   from isf_jax import checkpoints
 
   if not checkpoints.is_checkpoint(path):
     raise FileNotFoundError(
-      f"{path} is not a converted e4e encoder (make one with: isf-jax-convert e4e "
-      "e4e_ffhq_encode.pt OUT; the encoder is OUT/encoder)"
+      f"{path} is not an e4e encoder (convert one: isf-jax-convert e4e e4e_ffhq_encode.pt OUT, "
+      "the encoder is OUT/encoder; or train one: python -m isf_jax.train_encoder --workdir DIR, "
+      "the encoder is DIR/encoder)"
     )
   config_json, variables = checkpoints.load_directory(path)
   return E4EConfig.from_json(config_json), variables

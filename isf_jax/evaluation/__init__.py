@@ -11,6 +11,7 @@ batching.py   fixed-shape batches
 networks.py   loading the ISF, the generator's renderer, metric networks, FID references
 run.py        whole evaluations: run_evaluation, evaluate_from_config
 end_of_run.py the trainer's small end-of-run protocol on the demo world
+inverted.py   the methods on inverted codes of rendered "photos" (what inversion costs an edit)
 """
 
 from isf_jax.evaluation.harness import Harness, score_directions

@@ -132,11 +132,14 @@ def evaluate_from_config(
   boundaries=None,
   attributes=None,
   fid=True,
+  inverted=None,
 ) -> dict:
   """Library entry point of the command: load everything named by the config, run, write.
 
   boundaries: {attribute: path} of InterFaceGAN's released `.npy` boundary files, used by the
-  baseline instead of training those attributes' boundaries."""
+  baseline instead of training those attributes' boundaries. inverted: an
+  `inverted.InversionRequest`: also score the methods on inverted codes (results["inverted"],
+  out/inverted.{json,md})."""
   from isf_jax.data import pipeline
 
   workdir = Path(workdir)
@@ -182,7 +185,15 @@ def evaluate_from_config(
       protocol.batch_size, out_dir / "fid_reference.npz",
     )  # fmt: skip
     reference = (mu, sigma)
-  return run_evaluation(
+  results = run_evaluation(
     chosen, render, nets, test["wp"], test["labels"], list(config.data.attributes), protocol,
     out_dir, reference_stats=reference, meta=meta, evaluate_attributes=attributes,
   )  # fmt: skip
+  if inverted is not None:
+    from isf_jax.evaluation.inverted import evaluate_inverted
+
+    results["inverted"] = evaluate_inverted(
+      inverted, chosen, render, nets, test, list(config.data.attributes), config.generator.ckpt,
+      out_dir, protocol.seed,
+    )  # fmt: skip
+  return results

@@ -25,7 +25,9 @@ class MetricWriter:
   """metrics.jsonl and TensorBoard (tensorboardX), process 0 only. Device metrics are fetched
   one step late (`log`), so the host never waits for the step it just dispatched."""
 
-  def __init__(self, workdir: Path, log_every: int, start_step: int):
+  def __init__(self, workdir: Path, log_every: int, start_step: int, postfix=None):
+    # the metrics shown on the progress bar: {short name: metric}
+    self.postfix = postfix or {"d": "d/total", "isf": "isf/total"}
     self.enabled = jax.process_index() == 0
     self.log_every, self.start, self.t0 = log_every, start_step, time.time()
     self.pending = None  # (step, device metrics)
@@ -55,7 +57,7 @@ class MetricWriter:
     if not (force or step % self.log_every == 0):
       return
     metrics["steps_per_sec"] = (step - self.start) / max(time.time() - self.t0, 1e-9)
-    bar.set_postfix(d=f"{metrics['d/total']:.3f}", isf=f"{metrics['isf/total']:.3f}")
+    bar.set_postfix({short: f"{metrics[name]:.3f}" for short, name in self.postfix.items()})
     if self.enabled:
       for name, value in metrics.items():
         self.tb.add_scalar(name, value, step)

@@ -1,0 +1,35 @@
+"""An e4e encoder for the demo world's faces generator (32 px, W+ [8, 128]) on a 2-core CPU.
+
+  python -m isf_jax.train_encoder --config configs/encoder/demo.py --workdir encoder_out
+
+Synthetic pairs only: codes from the generator's whole W (psi 1), rendered with fresh noise.
+A narrow, shallow IR-SE body (widths 32-128, units (1, 2, 2, 1)) on the 32 px photo itself.
+Then the comparison with the projector on 16 held-out renders (docs/inversion.md).
+
+Measured: see docs/inversion.md (training time, the table).
+"""
+
+from configs.encoder import common
+
+
+def get_config():
+  c = common.base_config()
+  c.total_steps = 1_000
+  c.global_batch_size = 16
+  c.log_every_steps = 50
+  c.sample_every_steps = 250
+  c.ckpt_every_steps = 250
+
+  c.generator.ckpt = "faces"
+  c.encoder.resolution = 32
+  c.encoder.style_dim = 128
+  c.encoder.input_size = 32
+  c.encoder.stem_channels = 32
+  c.encoder.stage_depths = (32, 64, 96, 128)
+  c.encoder.stage_units = (1, 2, 2, 1)
+
+  c.loss.lambda_latent = 1.0  # the codes are known: the cheapest signal of all
+  c.optim.lr = 1e-3
+  c.optim.warmup_steps = 50
+  c.optim.final_lr_fraction = 0.05
+  return c
