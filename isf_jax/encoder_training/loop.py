@@ -12,20 +12,19 @@ SIGTERM saves a checkpoint and returns.
 from __future__ import annotations
 
 import json
-import signal
 import sys
 from pathlib import Path
 
 import jax
 import ml_collections
 import numpy as np
-from tqdm import tqdm
 
 from isf_jax import sharding
 from isf_jax.encoder_training import data, networks, step
 from isf_jax.encoder_training.samples import make_sampler
 from isf_jax.training.checkpointing import RunCheckpoints
-from isf_jax.training.progress import MetricWriter, NonFiniteLossError
+from isf_jax.training.progress import NonFiniteLossError
+from isf_jax.training.step_loop import run_steps
 
 __all__ = ["NonFiniteLossError", "train_and_evaluate"]
 NUM_SAMPLES = 8  # rows of the sample grids
@@ -97,49 +96,7 @@ def _evaluate(config, workdir, encoder_dir, generator_config, frozen) -> list[di
 def _train(config, workdir, nets, mesh, state, frozen, feed, checkpoints, write_samples):
   """The loop: (final state, last metrics, whether SIGTERM stopped it)."""
   step_fn = step.jit_train_step(nets, mesh, config.global_batch_size)
-  batch_sharding = sharding.batch_sharded(mesh)
-  start = int(state.step)
-  postfix = {"loss": "loss/total", "lpips": "loss/lpips"}
-  writer = MetricWriter(workdir, config.log_every_steps, start, postfix)
-  stop, previous_handler = _install_sigterm_flag()
-  lead = jax.process_index() == 0
-  try:
-    with tqdm(
-      total=config.total_steps, initial=start, unit="step", desc="train encoder",
-      file=sys.stderr, disable=not lead,
-    ) as bar:  # fmt: skip
-      if start == 0 and lead:
-        write_samples(state, workdir / "samples" / "step_000000.png")
-      for index in range(start, config.total_steps):
-        batch = {
-          k: jax.make_array_from_process_local_data(batch_sharding, v)
-          for k, v in feed.batch(index).items()
-        }
-        with jax.transfer_guard("disallow"):  # everything the step needs is on device
-          state, metrics = step_fn(state, frozen, batch)
-        done = index + 1
-        writer.log(done, metrics, bar)
-        bar.update(1)
-        if done % config.sample_every_steps == 0 and lead:
-          write_samples(state, workdir / "samples" / f"step_{done:06d}.png")
-        if done % config.ckpt_every_steps == 0 or done == config.total_steps or stop["requested"]:
-          checkpoints.save(done, state, _DrawnInputs())
-        if stop["requested"]:
-          print(f"SIGTERM: saved a checkpoint at step {done}; exiting", file=sys.stderr)
-          break
-      last = writer.flush(bar)
-  finally:
-    checkpoints.close()
-    writer.close()
-    signal.signal(signal.SIGTERM, previous_handler)
-  return state, last, stop["requested"]
-
-
-def _install_sigterm_flag():
-  stop = {"requested": False}
-
-  def handler(signum, frame):
-    stop["requested"] = True
-
-  previous = signal.signal(signal.SIGTERM, handler)
-  return stop, previous
+  return run_steps(
+    config, workdir, mesh, state, frozen, step_fn, feed.batch, checkpoints, _DrawnInputs(),
+    write_samples, desc="train encoder", postfix={"loss": "loss/total", "lpips": "loss/lpips"},
+  )  # fmt: skip

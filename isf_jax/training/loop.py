@@ -8,21 +8,18 @@ isf_ema/ (an ISF checkpoint, `isf_jax.load_isf`); SIGTERM saves a checkpoint and
 from __future__ import annotations
 
 import functools
-import signal
-import sys
 from pathlib import Path
 
 import jax
 import jax.numpy as jnp
 import ml_collections
-import numpy as np
-from tqdm import tqdm
 
 from isf_jax import generators, sharding, train_step
 from isf_jax.training.checkpointing import RunCheckpoints
 from isf_jax.training.networks import build_networks, export_isf, load_frozen
-from isf_jax.training.progress import MetricWriter, NonFiniteLossError
+from isf_jax.training.progress import NonFiniteLossError
 from isf_jax.training.samples import make_sampler
+from isf_jax.training.step_loop import run_steps
 
 __all__ = ["NonFiniteLossError", "train_and_evaluate"]
 NUM_SAMPLES = 8  # columns of the sample grids
@@ -107,49 +104,7 @@ def _init_state(nets, config, latent_shape, replicated):
 
 def _train(config, workdir, nets, mesh, state, frozen, train_iter, checkpoints, write_samples):
   """The loop: (final state, last metrics, whether SIGTERM stopped it)."""
-  step_fn = train_step.jit_train_step(nets, mesh)
-  batch_sharding = sharding.batch_sharded(mesh)
-  start = int(state.step)
-  writer = MetricWriter(workdir, config.log_every_steps, start)
-  stop, previous_handler = _install_sigterm_flag()
-  lead = jax.process_index() == 0
-  try:
-    with tqdm(
-      total=config.total_steps, initial=start, unit="step", desc="train", file=sys.stderr,
-      disable=not lead,
-    ) as bar:  # fmt: skip
-      if start == 0 and lead:
-        write_samples(state, workdir / "samples" / "step_000000.png")
-      for step in range(start, config.total_steps):
-        batch = {
-          k: jax.make_array_from_process_local_data(batch_sharding, np.asarray(v))
-          for k, v in next(train_iter).items()
-        }
-        with jax.transfer_guard("disallow"):  # everything the step needs is on device
-          state, metrics = step_fn(state, frozen, batch)
-        done = step + 1
-        writer.log(done, metrics, bar)
-        bar.update(1)
-        if done % config.sample_every_steps == 0 and lead:
-          write_samples(state, workdir / "samples" / f"step_{done:06d}.png")
-        if done % config.ckpt_every_steps == 0 or done == config.total_steps or stop["requested"]:
-          checkpoints.save(done, state, train_iter)
-        if stop["requested"]:
-          print(f"SIGTERM: saved a checkpoint at step {done}; exiting", file=sys.stderr)
-          break
-      last = writer.flush(bar)
-  finally:
-    checkpoints.close()
-    writer.close()
-    signal.signal(signal.SIGTERM, previous_handler)
-  return state, last, stop["requested"]
-
-
-def _install_sigterm_flag():
-  stop = {"requested": False}
-
-  def handler(signum, frame):
-    stop["requested"] = True
-
-  previous = signal.signal(signal.SIGTERM, handler)
-  return stop, previous
+  return run_steps(
+    config, workdir, mesh, state, frozen, train_step.jit_train_step(nets, mesh),
+    lambda index: next(train_iter), checkpoints, train_iter, write_samples, desc="train",
+  )  # fmt: skip
