@@ -57,6 +57,13 @@ class ProjectorConfig:
       raise ValueError(f"num_steps must be at least 1, got {self.num_steps}")
 
 
+# What "encoder+optimize" changes in the projector: the encoder's codes are already in the
+# basin, so no exploratory noise on w and a tenth of the learning rate. With NVIDIA's
+# from-w_avg settings, 20 steps after the demo encoder made its reconstructions 3.5x worse
+# (LPIPS-Alex 0.0066 -> 0.0233 on 16 held-out renders); with these, 3.3x better (0.0020).
+REFINE_SETTINGS = {"initial_learning_rate": 0.01, "initial_noise_factor": 0.0}
+
+
 @dataclasses.dataclass(frozen=True)
 class Projection:
   """The result: W+ [L, C], the optimised noise maps, and the reconstruction's quality."""

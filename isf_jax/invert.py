@@ -3,8 +3,9 @@
   "optimize":          the StyleGAN2 projector (`isf_jax.inversion.project`) from w_avg;
   "encoder":           one forward pass of an e4e encoder (`isf_jax.encoders.e4e`);
   "encoder+optimize":  the encoder's W+ as the projector's start, then `steps` projector steps
-                       in W+ (the noise maps start from the generator's constant ones, so step 0
-                       renders exactly the encoder's reconstruction).
+                       in W+ with gentler settings (`inversion.REFINE_SETTINGS`); the noise
+                       maps start from the generator's constant ones, so step 0 renders
+                       exactly the encoder's reconstruction.
 
 Every mode reports, per photo, LPIPS v0.1 (the projector's distance: `lpips_net`, images box-
 downsampled to at most 256 px) and PSNR between the photo and its reconstruction. The
@@ -21,12 +22,14 @@ from __future__ import annotations
 import dataclasses
 import functools
 import os
+import sys
 import time
 import warnings
 
 import jax
 import jax.numpy as jnp
 import numpy as np
+from tqdm import tqdm
 
 from isf_jax import inversion
 from isf_jax.generators import const_noise, generator_module
@@ -194,10 +197,16 @@ def invert(
 
     lpips = load_lpips(lpips_net, "0.1", check_range=False)
   if mode != "encoder":
-    projector = inversion.ProjectorConfig(num_steps=steps, space=space, lpips_net=lpips_net)
+    refining = inversion.REFINE_SETTINGS if mode == "encoder+optimize" else {}
+    projector = inversion.ProjectorConfig(
+      num_steps=steps, space=space, lpips_net=lpips_net, **refining
+    )
   fixed_noise = const_noise(generator_config, generator_variables)
   results = []
-  for image in images:
+  several = len(images) > 1  # one bar over the photos; a single photo's bar counts steps
+  bar_off = not (progress and several) or os.environ.get("TQDM_DISABLE") == "1"
+  for image in tqdm(images, desc=f"invert ({mode})", unit="photo", file=sys.stderr,
+                    disable=bar_off):  # fmt: skip
     start = time.perf_counter()
     initial = None
     if mode != "optimize":
@@ -216,7 +225,7 @@ def invert(
         lpips=lpips,
         config=projector,
         seed=seed,
-        progress=progress,
+        progress=progress and not several,
         initial_latent=initial,
         initial_noise=fixed_noise if initial is not None else None,
       )

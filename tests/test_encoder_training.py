@@ -34,18 +34,22 @@ def tiny_config(total_steps: int, **eval_settings):
                    stage_units=(1, 1, 1, 1))  # fmt: skip
   c.loss.lambda_latent = 1.0
   c.optim.update(lr=3e-3, warmup_steps=5, final_lr_fraction=0.1)
-  c.eval.update(num_images=0, lpips_net="alex", projector_steps=(), refine_steps=0)
+  c.eval.update(num_images=0, lpips_net="alex", projector_steps=(), refine_steps=())
   c.eval.update(eval_settings)
   return c
 
 
 @pytest.mark.slow  # 277 s on 2 cores at load 11 (shared): mostly compilation and 120 steps
 def test_short_run_reconstructs_far_better_than_w_avg(tmp_path, lpips_cache):
-  result = train_and_evaluate(tiny_config(120, num_images=8), tmp_path)
+  result = train_and_evaluate(tiny_config(120, num_images=8, refine_steps=(10,)), tmp_path)
   rows = {row["method"]: row for row in result["inversion"]}
   w_avg, encoder = rows["w_avg (no inversion)"], rows["encoder"]
   assert encoder["lpips"] < 0.6 * w_avg["lpips"], rows
   assert encoder["psnr"] > w_avg["psnr"] + 2, rows
+  # the refinement settings improve on the encoder in both measures (NVIDIA's from-w_avg
+  # ones cost 2 dB of PSNR here, and made the demo encoder's reconstructions 3.5x worse)
+  refined = rows["encoder + 10 steps"]
+  assert refined["lpips"] < encoder["lpips"] and refined["psnr"] > encoder["psnr"], rows
   assert (tmp_path / "inversion.md").read_text().count("| encoder |") == 1
   assert (tmp_path / "samples" / "step_000000.png").exists()
   assert (tmp_path / "metrics.jsonl").read_text().count('"loss/lpips"') == 120 // 5

@@ -53,5 +53,5 @@ def base_config() -> ml_collections.ConfigDict:
   c.eval.psi = 1.0
   c.eval.lpips_net = "vgg"  # the projector's distance
   c.eval.projector_steps = (100, 1000)
-  c.eval.refine_steps = 20
+  c.eval.refine_steps = (20,)  # encoder + N projector steps, for each N
   return c
