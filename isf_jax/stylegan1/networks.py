@@ -29,11 +29,17 @@ from typing import Any
 import flax.linen as nn
 import jax
 import jax.numpy as jnp
-import numpy as np
 
 from isf_jax.stylegan1 import ops
 from isf_jax.stylegan1.config import GeneratorConfig, noise_resolution
-from isf_jax.stylegan2.networks import broadcast_ws, mix_styles, truncate
+from isf_jax.stylegan2.networks import (
+  StyleGenerator,
+  broadcast_ws,
+  initialised,
+  mix_styles,
+  shapes_of,
+  truncate,
+)
 from isf_jax.stylegan2.ops import conv2d
 
 __all__ = ["Generator", "init_generator", "mix_styles", "truncate"]
@@ -223,14 +229,10 @@ def resolve_noise(cfg: GeneratorConfig, batch: int, mode: str, noise, rng) -> li
   return [None] * cfg.num_conv_layers
 
 
-class Generator(nn.Module):
-  """StyleGAN v1 generator: `map` (z -> W+), `synthesize` (W or W+ -> image), or both.
+class Generator(StyleGenerator):
+  """StyleGAN v1 generator. `dtype` is the compute dtype of the convs (normalisation and
+  modulation stay float32, as in NVlabs' instance_norm)."""
 
-  Images are NHWC, float32, roughly in [-1, 1]. `dtype` is the compute dtype of the convs
-  (normalisation and modulation stay float32, as in NVlabs' instance_norm).
-  """
-
-  config: GeneratorConfig
   dtype: Any = jnp.float32
   precision: Any = None
 
@@ -238,46 +240,14 @@ class Generator(nn.Module):
     self.mapping = MappingNetwork(self.config, precision=self.precision)
     self.synthesis = SynthesisNetwork(self.config, dtype=self.dtype, precision=self.precision)
 
-  def __call__(self, z, psi=1.0, cutoff=None, noise_mode="const", noise=None, rng=None):
-    return self.synthesize(self.map(z, psi, cutoff), noise_mode=noise_mode, noise=noise, rng=rng)
-
-  def map(self, z, psi: float = 1.0, cutoff: int | None = None):
-    """z [N, z_dim] -> W+ [N, num_ws, w_dim], truncated with psi on layers < cutoff."""
-    if z.ndim != 2 or z.shape[1] != self.config.z_dim:
-      raise ValueError(f"expected z [N, {self.config.z_dim}], got shape {z.shape}")
-    ws = broadcast_ws(self.mapping(z), self.config.num_ws)
-    if psi == 1.0:
-      return ws
-    return truncate(ws, self.mapping.w_avg(), psi, cutoff)
-
-  def synthesize(self, ws, noise_mode="const", noise=None, rng=None):
-    """W [N, w_dim] or W+ [N, num_ws, w_dim] -> image [N, R, R, C]."""
-    return self.synthesis(ws, noise_mode=noise_mode, noise=noise, rng=rng)
-
-  def w_avg(self):
-    return self.mapping.w_avg()
-
 
 def init_generator(
   config: GeneratorConfig, seed: int = 0, **module_kwargs
 ) -> tuple[Generator, dict]:
   """A generator with deterministic random weights (noise strengths 0, const ones, as built)."""
-  model = Generator(config, **module_kwargs)
-  z = jnp.zeros((1, config.z_dim), jnp.float32)
-  variables = jax.jit(model.init)(jax.random.key(seed), z)
-  return model, variables
+  return initialised(Generator, config, seed, **module_kwargs)
 
 
 def variable_shapes(config: GeneratorConfig) -> dict:
   """The shape tree of a generator's variables, without computing anything."""
-  model = Generator(config)
-  z = jax.ShapeDtypeStruct((1, config.z_dim), jnp.float32)
-  return jax.eval_shape(model.init, jax.random.key(0), z)
-
-
-def mean_w(config: GeneratorConfig, variables: dict, num_z: int = 10_000, seed: int = 0):
-  """Mean mapped W of `num_z` standard-normal z from numpy RandomState(seed), float32 [w_dim]."""
-  z = np.random.RandomState(seed).randn(num_z, config.z_dim).astype(np.float32)
-  mapping_vars = {c: variables[c]["mapping"] for c in ("params", "buffers")}
-  ws = jax.jit(MappingNetwork(config).apply)(mapping_vars, z)
-  return np.asarray(ws, np.float64).mean(axis=0).astype(np.float32)
+  return shapes_of(Generator, config)

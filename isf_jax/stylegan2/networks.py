@@ -266,25 +266,15 @@ def mix_styles(ws_a, ws_b, inject_index: int):
   return jnp.concatenate([ws_a[:, :inject_index], ws_b[:, inject_index:]], axis=1)
 
 
-class Generator(nn.Module):
-  """StyleGAN2 generator: `map` (z -> W+), `synthesize` (W or W+ -> image), or both.
+class StyleGenerator(nn.Module):
+  """What StyleGAN v1 and v2 generators share: `map` (z -> W+), `synthesize` (W or W+ ->
+  image), both (`__call__`) and `w_avg`. A subclass builds `self.mapping` and `self.synthesis`
+  in its `setup`.
 
   Images are NHWC, float32, roughly in [-1, 1].
   """
 
-  config: GeneratorConfig
-  # The shared-weight form by default: on XLA:CPU the grouped (fused) form is 2-4x slower
-  # forward and 8-13x slower forward+backward (bench/generator.py, docs/performance.md), and
-  # it is what stylegan2-ada trains with. bench/generator.py --fused both measures a device.
-  fused_modconv: bool = False
-  dtype: Any = jnp.float32  # compute dtype of the synthesis convs (e.g. jnp.bfloat16)
-  precision: Any = None
-
-  def setup(self):
-    self.mapping = MappingNetwork(self.config, precision=self.precision)
-    self.synthesis = SynthesisNetwork(
-      self.config, fused=self.fused_modconv, dtype=self.dtype, precision=self.precision
-    )
+  config: Any
 
   def __call__(self, z, psi=1.0, cutoff=None, noise_mode="const", noise=None, rng=None):
     return self.synthesize(self.map(z, psi, cutoff), noise_mode=noise_mode, noise=noise, rng=rng)
@@ -306,21 +296,46 @@ class Generator(nn.Module):
     return self.mapping.w_avg()
 
 
+class Generator(StyleGenerator):
+  """StyleGAN2 generator (config F)."""
+
+  # The shared-weight form by default: on XLA:CPU the grouped (fused) form is 2-4x slower
+  # forward and 8-13x slower forward+backward (bench/generator.py, docs/performance.md), and
+  # it is what stylegan2-ada trains with. bench/generator.py --fused both measures a device.
+  fused_modconv: bool = False
+  dtype: Any = jnp.float32  # compute dtype of the synthesis convs (e.g. jnp.bfloat16)
+  precision: Any = None
+
+  def setup(self):
+    self.mapping = MappingNetwork(self.config, precision=self.precision)
+    self.synthesis = SynthesisNetwork(
+      self.config, fused=self.fused_modconv, dtype=self.dtype, precision=self.precision
+    )
+
+
+def initialised(generator_class, config, seed: int = 0, **module_kwargs):
+  """(module, variables) of a StyleGenerator subclass with deterministic random weights."""
+  model = generator_class(config, **module_kwargs)
+  z = jnp.zeros((1, config.z_dim), jnp.float32)
+  return model, jax.jit(model.init)(jax.random.key(seed), z)
+
+
+def shapes_of(generator_class, config) -> dict:
+  """The shape tree of a StyleGenerator subclass's variables, without computing anything."""
+  z = jax.ShapeDtypeStruct((1, config.z_dim), jnp.float32)
+  return jax.eval_shape(generator_class(config).init, jax.random.key(0), z)
+
+
 def init_generator(
   config: GeneratorConfig, seed: int = 0, **module_kwargs
 ) -> tuple[Generator, dict]:
   """A generator with deterministic random weights (noise strengths 0, as freshly built)."""
-  model = Generator(config, **module_kwargs)
-  z = jnp.zeros((1, config.z_dim), jnp.float32)
-  variables = jax.jit(model.init)(jax.random.key(seed), z)
-  return model, variables
+  return initialised(Generator, config, seed, **module_kwargs)
 
 
 def variable_shapes(config: GeneratorConfig) -> dict:
   """The shape tree of a generator's variables, without computing anything."""
-  model = Generator(config)
-  z = jax.ShapeDtypeStruct((1, config.z_dim), jnp.float32)
-  return jax.eval_shape(model.init, jax.random.key(0), z)
+  return shapes_of(Generator, config)
 
 
 def mean_w(config: GeneratorConfig, variables: dict, num_z: int = 10_000, seed: int = 0):
